@@ -1,0 +1,238 @@
+"""The event bus: the one spine between the engine and everything that watches it.
+
+Publishing is synchronous and O(subscribers): each subscriber owns a queue and a
+task that drains it, so a slow subscriber (a UI busy drawing) never stalls the
+engine. A subscriber that falls behind can ask for its pending text deltas to be
+coalesced: it then receives fewer, larger deltas instead of a growing backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import logging
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from claw_tui.events import (
+    ApprovalDecision,
+    ApprovalRequested,
+    ApprovalResolved,
+    Event,
+    TextDelta,
+    ThinkingDelta,
+    ToolOutputDelta,
+)
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event], Awaitable[None] | None]
+EventFilter = Callable[[Event], bool]
+
+_COALESCABLE = (TextDelta, ThinkingDelta, ToolOutputDelta)
+
+
+def _merge(last: Event, new: Event) -> Event | None:
+    """Return one delta equivalent to ``last`` followed by ``new``, or None."""
+    if type(last) is not type(new) or not isinstance(new, _COALESCABLE):
+        return None
+    if last.agent_id != new.agent_id:
+        return None
+    if isinstance(new, ToolOutputDelta) and last.call_id != new.call_id:  # type: ignore[attr-defined]
+        return None
+    return dataclasses.replace(last, text=last.text + new.text)  # type: ignore[attr-defined]
+
+
+class Subscription:
+    def __init__(
+        self,
+        bus: EventBus,
+        handler: Handler,
+        *,
+        event_filter: EventFilter | None,
+        coalesce: bool,
+        name: str,
+        approver: bool,
+    ) -> None:
+        self.bus = bus
+        self.handler = handler
+        self.filter = event_filter
+        self.coalesce = coalesce
+        self.name = name
+        self.approver = approver
+        self._pending: deque[Event] = deque()
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closed = False
+        self._task = asyncio.get_running_loop().create_task(self._drain(), name=f"bus:{name}")
+
+    def push(self, event: Event) -> None:
+        if self._closed or (self.filter is not None and not self.filter(event)):
+            return
+        if self.coalesce and self._pending:
+            merged = _merge(self._pending[-1], event)
+            if merged is not None:
+                self._pending[-1] = merged
+                return
+        self._pending.append(event)
+        self._idle.clear()
+        self._wake.set()
+
+    async def _drain(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                event = self._pending.popleft()
+                try:
+                    result = self.handler(event)
+                    if inspect.isawaitable(result):
+                        await result
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # a broken subscriber must never break the engine
+                    log.exception("bus subscriber %s failed on %s", self.name, type(event).__name__)
+            if not self._pending:
+                self._idle.set()
+            if self._closed:
+                return
+
+    @property
+    def backlog(self) -> int:
+        return len(self._pending)
+
+    async def wait_idle(self) -> None:
+        await self._idle.wait()
+
+    def close(self) -> None:
+        self._closed = True
+        self.bus._subs.discard(self)
+        self._task.cancel()
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subs: set[Subscription] = set()
+        self._sync: list[tuple[Callable[[Event], None], EventFilter | None]] = []
+
+    # -- subscribing -----------------------------------------------------------
+
+    def subscribe(
+        self,
+        handler: Handler,
+        *,
+        event_filter: EventFilter | None = None,
+        coalesce: bool = False,
+        name: str | None = None,
+        approver: bool = False,
+    ) -> Subscription:
+        """Deliver events to ``handler`` from its own task, in publish order.
+
+        ``approver=True`` declares that this subscriber answers approval requests.
+        """
+        sub = Subscription(
+            self,
+            handler,
+            event_filter=event_filter,
+            coalesce=coalesce,
+            name=name or getattr(handler, "__qualname__", "subscriber"),
+            approver=approver,
+        )
+        self._subs.add(sub)
+        return sub
+
+    def subscribe_sync(self, handler: Callable[[Event], None], event_filter: EventFilter | None = None) -> None:
+        """Call ``handler`` inline at publish time. For cheap bookkeeping only."""
+        self._sync.append((handler, event_filter))
+
+    async def stream(self, event_filter: EventFilter | None = None) -> AsyncIterator[Event]:
+        """Iterate over events as they are published (tests, headless output)."""
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        sub = self.subscribe(queue.put_nowait, event_filter=event_filter, name="stream")
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            sub.close()
+
+    # -- publishing ------------------------------------------------------------
+
+    def publish(self, event: Event) -> None:
+        """Hand ``event`` to every subscriber. Never waits."""
+        for handler, flt in self._sync:
+            if flt is None or flt(event):
+                try:
+                    handler(event)
+                except Exception:
+                    log.exception("sync bus subscriber failed on %s", type(event).__name__)
+        for sub in tuple(self._subs):
+            sub.push(event)
+
+    async def drain(self) -> None:
+        """Wait until every subscriber has handled everything published so far."""
+        # Yield first so subscribers woken by the last publish get to start.
+        await asyncio.sleep(0)
+        for sub in tuple(self._subs):
+            await sub.wait_idle()
+
+    def close(self) -> None:
+        for sub in tuple(self._subs):
+            sub.close()
+
+    # -- approvals -------------------------------------------------------------
+
+    @property
+    def has_approver(self) -> bool:
+        return any(sub.approver for sub in self._subs)
+
+    async def request_approval(
+        self,
+        *,
+        agent_id: str,
+        agent_name: str,
+        call_id: str,
+        tool: str,
+        tool_input: dict[str, Any],
+        description: str,
+    ) -> ApprovalDecision:
+        """Publish an approval request and wait for whoever answers it."""
+        if not self.has_approver:
+            return ApprovalDecision(
+                allow=False,
+                message="This action needs a person's approval and no one is there to give it.",
+                decided_by="nobody",
+            )
+        future: asyncio.Future[ApprovalDecision] = asyncio.get_running_loop().create_future()
+        request_id = uuid.uuid4().hex[:12]
+        self.publish(
+            ApprovalRequested(
+                agent_id=agent_id,
+                request_id=request_id,
+                call_id=call_id,
+                tool=tool,
+                input=tool_input,
+                description=description,
+                agent_name=agent_name,
+                future=future,
+            )
+        )
+        try:
+            decision = await future
+        except asyncio.CancelledError:
+            if not future.done():
+                future.cancel()
+            raise
+        self.publish(
+            ApprovalResolved(
+                agent_id=agent_id,
+                request_id=request_id,
+                allow=decision.allow,
+                scope=decision.scope,
+                decided_by=decision.decided_by,
+            )
+        )
+        return decision

@@ -1,0 +1,1 @@
+"""The agent engine: loop, cost, context. Never imports Textual."""

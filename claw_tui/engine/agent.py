@@ -1,0 +1,442 @@
+"""The agent loop.
+
+One user turn: stream the model's answer onto the bus, run the tool calls it
+asks for (consecutive read-only calls concurrently), send the results back, and
+repeat until the model stops, a limit is reached, or the user interrupts.
+
+Invariants the rest of claw relies on:
+- A tool call is executed only from a complete response (a stream that ends
+  before its stop event is retried, its tool calls are never run), and never twice.
+- The transcript stays valid whatever happens: every tool_use in it is answered
+  by a tool_result, also after an interrupt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from claw_tui.bus import EventBus
+from claw_tui.engine.cost import CostLedger
+from claw_tui.engine.retry import RetryPolicy
+from claw_tui.events import (
+    AssistantMessageCompleted,
+    ModelRequestStarted,
+    PermissionDecided,
+    RetryScheduled,
+    StreamDiscarded,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    ToolResultsSent,
+    TurnFinished,
+    UserPromptSubmitted,
+)
+from claw_tui.permissions.policy import PermissionPolicy
+from claw_tui.providers.base import (
+    Message,
+    ModelRequest,
+    ModelResponse,
+    Provider,
+    ProviderError,
+    StreamText,
+    StreamThinking,
+    ToolResultBlock,
+    ToolUseBlock,
+)
+from claw_tui.tools.base import Tool, ToolContext, ToolResult
+from claw_tui.tools.registry import ToolRegistry
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED_TOOL = "Interrupted by user: this tool call did not complete."
+INTERRUPTED_PROMPT = "[Request interrupted by user]"
+
+
+@dataclass
+class Limits:
+    max_turns: int | None = None
+    max_budget_usd: float | None = None
+
+
+@dataclass
+class TurnResult:
+    outcome: str  # success | max_turns | max_budget | error | interrupted
+    result: str
+    num_turns: int
+    error: str | None = None
+    duration_s: float = 0.0
+    api_duration_s: float = 0.0
+    permission_denials: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def is_error(self) -> bool:
+        return self.outcome != "success"
+
+
+class _StopTurn(Exception):
+    """A person declined a call and asked to take over (Esc on an approval)."""
+
+
+class Agent:
+    def __init__(
+        self,
+        *,
+        provider: Provider,
+        model: str,
+        tools: ToolRegistry,
+        policy: PermissionPolicy,
+        bus: EventBus,
+        ledger: CostLedger,
+        ctx: ToolContext,
+        system_prompt: str,
+        agent_id: str = "main",
+        name: str = "main",
+        limits: Limits | None = None,
+        retry: RetryPolicy | None = None,
+        max_tokens: int = 16000,
+        thinking: bool = True,
+    ) -> None:
+        self.provider = provider
+        self.model = model
+        self.tools = tools
+        self.policy = policy
+        self.bus = bus
+        self.ledger = ledger
+        self.ctx = ctx
+        self.system_prompt = system_prompt
+        self.agent_id = agent_id
+        self.name = name
+        self.limits = limits or Limits()
+        self.retry = retry or RetryPolicy()
+        self.max_tokens = max_tokens
+        self.thinking = thinking
+        self.messages: list[Message] = []
+        self._task: asyncio.Task[TurnResult] | None = None
+        self._interrupted = False
+        # Results of the tool calls of the response being worked on, for repair on interrupt.
+        self._pending_results: dict[str, ToolResultBlock] | None = None
+        self._pending_calls: list[ToolUseBlock] = []
+        self.api_duration_s = 0.0
+
+    # -- public ----------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def run(self, prompt: str) -> TurnResult:
+        """Run one user turn to its end. Interrupting ends it early, not with an exception."""
+        if self.busy:
+            raise RuntimeError("the agent is already working on a turn")
+        self._interrupted = False
+        started = time.monotonic()
+        self.api_duration_s = 0.0
+        self._task = asyncio.get_running_loop().create_task(self._turn(prompt), name=f"turn:{self.agent_id}")
+        try:
+            result = await asyncio.shield(self._task)
+        except asyncio.CancelledError:
+            if self._task.cancelled() and self._interrupted:
+                result = self._after_interrupt()
+            else:
+                # The caller itself was cancelled: stop the turn too, then propagate.
+                self._interrupted = True
+                self._task.cancel()
+                try:
+                    await self._task
+                except BaseException:
+                    pass
+                self._after_interrupt()
+                raise
+        result.duration_s = time.monotonic() - started
+        result.api_duration_s = self.api_duration_s
+        self.bus.publish(
+            TurnFinished(
+                agent_id=self.agent_id,
+                outcome=result.outcome,  # type: ignore[arg-type]
+                result=result.result,
+                num_turns=result.num_turns,
+                error=result.error,
+            )
+        )
+        return result
+
+    def interrupt(self) -> bool:
+        """Cancel the running turn: the stream stops and running commands are killed."""
+        if not self.busy:
+            return False
+        self._interrupted = True
+        assert self._task is not None
+        self._task.cancel()
+        return True
+
+    # -- the loop --------------------------------------------------------------
+
+    async def _turn(self, prompt: str) -> TurnResult:
+        self.messages.append(Message.user(prompt))
+        self.bus.publish(UserPromptSubmitted(agent_id=self.agent_id, text=prompt))
+        turns = 0
+        denials: list[dict[str, Any]] = []
+        last_text = ""
+        while True:
+            if self.limits.max_turns is not None and turns >= self.limits.max_turns:
+                return TurnResult("max_turns", last_text, turns, f"reached the limit of {turns} turns",
+                                  permission_denials=denials)
+            try:
+                response = await self._call_model(turns + 1)
+            except ProviderError as exc:
+                return TurnResult("error", str(exc), turns, str(exc), permission_denials=denials)
+            turns += 1
+            message = response.message
+            self.messages.append(message)
+            self.bus.publish(
+                AssistantMessageCompleted(
+                    agent_id=self.agent_id, message=message, stop_reason=response.stop_reason, model=response.model
+                )
+            )
+            self.ledger.record(self.agent_id, response.model, response.usage)
+            if message.text:
+                last_text = message.text
+            calls = message.tool_uses
+            if not calls:
+                if response.stop_reason == "max_tokens":
+                    last_text += "\n\n[The answer was cut off: it reached the output token limit.]"
+                return TurnResult("success", last_text, turns, permission_denials=denials)
+            budget = self.limits.max_budget_usd
+            if budget is not None and self.ledger.by_agent[self.agent_id].cost_usd >= budget:
+                note = f"Not run: the budget of ${budget:.2f} is used up."
+                self._answer_calls(calls, {c.id: ToolResultBlock(c.id, note, True) for c in calls})
+                return TurnResult("max_budget", last_text, turns, f"reached the budget of ${budget:.2f}",
+                                  permission_denials=denials)
+            try:
+                results = await self._run_tools(calls, denials)
+            except _StopTurn:
+                assert self._pending_results is not None
+                self._answer_calls(calls, self._pending_results)
+                return TurnResult("interrupted", last_text, turns, "the user declined and took over",
+                                  permission_denials=denials)
+            self._answer_calls(calls, results)
+
+    def _answer_calls(self, calls: list[ToolUseBlock], results: dict[str, ToolResultBlock]) -> None:
+        blocks = [
+            results.get(c.id) or ToolResultBlock(c.id, INTERRUPTED_TOOL, is_error=True) for c in calls
+        ]
+        msg = Message("user", list(blocks))
+        self.messages.append(msg)
+        self._pending_results = None
+        self._pending_calls = []
+        self.bus.publish(ToolResultsSent(agent_id=self.agent_id, message=msg))
+
+    def _after_interrupt(self) -> TurnResult:
+        """Make the transcript valid again after the turn's task was cancelled."""
+        if self._pending_results is not None and self._pending_calls:
+            self._answer_calls(self._pending_calls, self._pending_results)
+        # Tell the model, on the next turn, that it was stopped (a partial answer is not kept).
+        self.messages.append(Message.user(INTERRUPTED_PROMPT))
+        turns = sum(1 for m in self.messages if m.role == "assistant")
+        return TurnResult("interrupted", "", turns, "interrupted by the user")
+
+    # -- the model -------------------------------------------------------------
+
+    def _request(self) -> ModelRequest:
+        return ModelRequest(
+            model=self.model,
+            system=self.system_prompt,
+            messages=list(self.messages),
+            tools=self.tools.specs(),
+            max_tokens=self.max_tokens,
+            thinking=self.thinking,
+        )
+
+    async def _call_model(self, turn: int) -> ModelResponse:
+        request = self._request()
+        attempt = 0
+        while True:
+            attempt += 1
+            self.bus.publish(ModelRequestStarted(agent_id=self.agent_id, model=self.model, turn=turn, attempt=attempt))
+            streamed = False
+            started = time.monotonic()
+            try:
+                async for event in self.provider.stream(request):
+                    if isinstance(event, StreamText):
+                        streamed = True
+                        self.bus.publish(TextDelta(agent_id=self.agent_id, text=event.text))
+                    elif isinstance(event, StreamThinking):
+                        streamed = True
+                        self.bus.publish(ThinkingDelta(agent_id=self.agent_id, text=event.text))
+                    elif isinstance(event, ModelResponse):
+                        self.api_duration_s += time.monotonic() - started
+                        return event
+                raise ProviderError("the provider's stream ended without a response", retryable=True)
+            except ProviderError as exc:
+                self.api_duration_s += time.monotonic() - started
+                if streamed:
+                    self.bus.publish(StreamDiscarded(agent_id=self.agent_id, reason=str(exc)))
+                if not self.retry.should_retry(exc, attempt):
+                    raise
+                delay = self.retry.delay(exc, attempt)
+                self.bus.publish(RetryScheduled(agent_id=self.agent_id, attempt=attempt, delay=delay, reason=str(exc)))
+                await asyncio.sleep(delay)
+
+    # -- tools -----------------------------------------------------------------
+
+    async def _run_tools(self, calls: list[ToolUseBlock], denials: list[dict[str, Any]]) -> dict[str, ToolResultBlock]:
+        results: dict[str, ToolResultBlock] = {}
+        self._pending_results = results
+        self._pending_calls = calls
+        # Consecutive read-only calls run together; anything else runs alone, in order.
+        batch: list[ToolUseBlock] = []
+
+        async def flush() -> None:
+            if batch:
+                await asyncio.gather(*(self._execute(c, results, denials) for c in batch))
+                batch.clear()
+
+        for call in calls:
+            tool = self.tools.get(call.name)
+            if tool is not None and tool.read_only and call.input_error is None:
+                batch.append(call)
+                continue
+            await flush()
+            await self._execute(call, results, denials)
+        await flush()
+        return results
+
+    async def _execute(
+        self, call: ToolUseBlock, results: dict[str, ToolResultBlock], denials: list[dict[str, Any]]
+    ) -> None:
+        tool = self.tools.get(call.name)
+        started = time.monotonic()
+        summary = ""
+        params: Any = None
+        if tool is not None and call.input_error is None:
+            try:
+                params = tool.parse(call.input)
+                summary = tool.summary(params)
+            except ValidationError:
+                params = None
+        self.bus.publish(
+            ToolCallStarted(agent_id=self.agent_id, call_id=call.id, tool=call.name, input=call.input, summary=summary)
+        )
+        try:
+            result = await self._invoke(tool, call, params, denials)
+        except _StopTurn:
+            result = ToolResult("The user declined this action and will say what to do instead.", is_error=True,
+                                summary="declined")
+            self._finish(call, result, started)
+            results[call.id] = ToolResultBlock(call.id, result.content, True)
+            raise
+        self._finish(call, result, started)
+        results[call.id] = ToolResultBlock(call.id, result.content, result.is_error)
+
+    def _finish(self, call: ToolUseBlock, result: ToolResult, started: float) -> None:
+        self.bus.publish(
+            ToolCallFinished(
+                agent_id=self.agent_id,
+                call_id=call.id,
+                tool=call.name,
+                content=result.content,
+                is_error=result.is_error,
+                duration_s=time.monotonic() - started,
+                summary=result.summary,
+                display=result.display,
+            )
+        )
+
+    async def _invoke(
+        self, tool: Tool | None, call: ToolUseBlock, params: Any, denials: list[dict[str, Any]]
+    ) -> ToolResult:
+        if call.input_error is not None:
+            raw = (call.raw_input or "")[:500]
+            return ToolResult(
+                f"Invalid tool input for {call.name}: {call.input_error}. Raw input: {raw}", is_error=True,
+                summary="invalid input",
+            )
+        if tool is None:
+            return ToolResult(
+                f"No such tool: {call.name}. Available tools: {', '.join(self.tools.names())}.",
+                is_error=True,
+                summary="unknown tool",
+            )
+        if params is None:
+            try:
+                tool.parse(call.input)
+            except ValidationError as exc:
+                return ToolResult(
+                    f"Invalid input for {tool.name}:\n{_format_validation(exc)}", is_error=True, summary="invalid input"
+                )
+        ctx = self.ctx.for_call(call.id)
+        paths = tool.paths(params, ctx)
+        verdict = self.policy.check(tool, params, paths)
+        decided_by = "policy"
+        if verdict.behavior == "ask":
+            decision = await self.bus.request_approval(
+                agent_id=self.agent_id,
+                agent_name=self.name,
+                call_id=call.id,
+                tool=tool.name,
+                tool_input=call.input,
+                description=_describe(tool, params, ctx),
+            )
+            decided_by = decision.decided_by
+            if decision.allow:
+                verdict = verdict.__class__("allow", f"approved by {decision.decided_by} ({decision.scope})")
+                if decision.scope in ("session", "always"):
+                    self.policy.remember(self.policy.suggest_rule(tool, params), decision.scope)
+            else:
+                reason = decision.message or "the user denied it"
+                verdict = verdict.__class__("deny", reason)
+                if decision.stop_turn:
+                    self._record_decision(call, tool, verdict, decided_by, denials)
+                    raise _StopTurn()
+        self._record_decision(call, tool, verdict, decided_by, denials)
+        if verdict.behavior == "deny":
+            return ToolResult(
+                f"Permission to use {tool.name} was denied: {verdict.reason}", is_error=True, summary="denied"
+            )
+        try:
+            return await tool.run(params, ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a tool bug must not end the session
+            log.exception("tool %s failed", tool.name)
+            return ToolResult(f"{tool.name} failed: {type(exc).__name__}: {exc}", is_error=True, summary="crashed")
+
+    def _record_decision(self, call: ToolUseBlock, tool: Tool, verdict: Any, decided_by: str,
+                         denials: list[dict[str, Any]]) -> None:
+        self.bus.publish(
+            PermissionDecided(
+                agent_id=self.agent_id,
+                call_id=call.id,
+                tool=tool.name,
+                behavior="allow" if verdict.behavior == "allow" else "deny",
+                reason=verdict.reason,
+                rule=verdict.rule,
+                decided_by=decided_by,
+                mode=self.policy.mode,
+            )
+        )
+        if verdict.behavior == "deny":
+            denials.append({"tool_name": tool.name, "tool_use_id": call.id, "tool_input": call.input,
+                            "reason": verdict.reason})
+
+
+def _describe(tool: Tool, params: Any, ctx: ToolContext) -> str:
+    try:
+        return tool.approval_description(params, ctx)
+    except Exception as exc:  # describing must never block asking
+        return f"{tool.name} {params!r} (could not describe: {exc})"
+
+
+def _format_validation(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(input)"
+        lines.append(f"- {where}: {err['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Permission policy, rules and (later) shell analysis, sandbox and hooks."""

@@ -1,0 +1,216 @@
+"""Bash: run a shell command; the working directory persists between calls."""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import os
+import signal
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from claw_tui.tools.base import Tool, ToolContext, ToolInput, ToolResult
+
+DEFAULT_TIMEOUT_MS = 120_000
+MAX_TIMEOUT_MS = 600_000
+MAX_OUTPUT_CHARS = 30_000
+# After the shell exits, how long to wait for a background child to let go of the pipe.
+PIPE_GRACE_S = 0.3
+
+# The agent's own credentials are not handed to the commands it runs.
+SCRUBBED_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY", "CLAW_API_KEY")
+
+
+class BashInput(ToolInput):
+    command: str = Field(description="The command to execute")
+    timeout: int | None = Field(
+        default=None, ge=1, description=f"Optional timeout in milliseconds (max {MAX_TIMEOUT_MS})"
+    )
+    description: str | None = Field(
+        default=None, description="Clear, concise description of what this command does in 5-10 words"
+    )
+
+
+class HeadTail:
+    """Keeps the first and last ``limit/2`` characters of a stream of any length."""
+
+    def __init__(self, limit: int = MAX_OUTPUT_CHARS) -> None:
+        self.half = limit // 2
+        self.head: list[str] = []
+        self.head_len = 0
+        self.tail = ""
+        self.dropped = 0
+
+    def add(self, text: str) -> None:
+        if self.head_len < self.half:
+            take = text[: self.half - self.head_len]
+            self.head.append(take)
+            self.head_len += len(take)
+            text = text[len(take) :]
+            if not text:
+                return
+        self.tail += text
+        if len(self.tail) > self.half:
+            cut = len(self.tail) - self.half
+            self.dropped += cut
+            self.tail = self.tail[cut:]
+
+    def text(self) -> str:
+        head = "".join(self.head)
+        if self.dropped:
+            return f"{head}\n\n... [{self.dropped:,} characters truncated] ...\n\n{self.tail}"
+        return head + self.tail
+
+
+async def kill_process_group(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM the command's whole process group, then SIGKILL what is left."""
+    if proc.returncode is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # orphans still in the group
+        return
+    for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            await asyncio.wait_for(proc.wait(), wait)
+            break
+        except asyncio.TimeoutError:
+            continue
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def command_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+    env.update({"CLAW": "1", "GIT_TERMINAL_PROMPT": "0", "PAGER": "cat", "GIT_PAGER": "cat"})
+    return env
+
+
+class BashTool(Tool):
+    name = "Bash"
+    category = "execute"
+    Input = BashInput
+    description = (
+        "Executes a bash command and returns its combined stdout and stderr.\n"
+        "- The working directory persists between calls (`cd` sticks); environment changes do not.\n"
+        f"- Timeout defaults to {DEFAULT_TIMEOUT_MS // 1000} s, at most {MAX_TIMEOUT_MS // 1000} s "
+        "(the timeout field is in milliseconds).\n"
+        f"- Output beyond {MAX_OUTPUT_CHARS:,} characters is cut in the middle.\n"
+        "- Commands get no stdin: never run interactive programs.\n"
+        "- Prefer Read, Edit, Glob and Grep over cat, sed, find and grep."
+    )
+
+    def summary(self, params: Any) -> str:
+        return params.command
+
+    def paths(self, params: Any, ctx: ToolContext) -> list[Path]:
+        return []
+
+    def approval_description(self, params: BashInput, ctx: ToolContext) -> str:
+        where = f"  (in {ctx.cwd})"
+        return f"$ {params.command}{where}"
+
+    async def run(self, params: BashInput, ctx: ToolContext) -> ToolResult:
+        timeout_ms = min(params.timeout or DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
+        cwd = ctx.cwd if os.path.isdir(ctx.cwd) else str(ctx.workspace)
+        fd, cwd_file = tempfile.mkstemp(prefix="claw-cwd-")
+        os.close(fd)
+        # The EXIT trap records where the command left the shell, even if it calls `exit`.
+        script = f"trap 'pwd -P > {_quote(cwd_file)}' EXIT\n{params.command}"
+        out = HeadTail()
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                "bash",
+                "-c",
+                script,
+                cwd=cwd,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+                env=command_env(),
+            )
+        except OSError as exc:
+            os.unlink(cwd_file)
+            return ToolResult(f"Could not start bash: {exc}", is_error=True, summary="failed to start")
+        ctx.processes.add(proc)
+
+        async def pump() -> None:
+            assert proc.stdout is not None
+            while chunk := await proc.stdout.read(65536):
+                text = decoder.decode(chunk)
+                if text:
+                    out.add(text)
+                    ctx.output(text)
+
+        reader = asyncio.create_task(pump())
+        timed_out = False
+        try:
+            try:
+                await asyncio.wait_for(proc.wait(), timeout_ms / 1000)
+            except asyncio.TimeoutError:
+                timed_out = True
+                await kill_process_group(proc)
+            # A child left running in the background may hold the pipe open: don't wait for it.
+            try:
+                await asyncio.wait_for(asyncio.shield(reader), PIPE_GRACE_S)
+            except asyncio.TimeoutError:
+                reader.cancel()
+        except BaseException:
+            # Interrupted: the command and everything it started die with the turn.
+            reader.cancel()
+            await kill_process_group(proc)
+            raise
+        finally:
+            ctx.processes.discard(proc)
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                out.add(tail)
+            note = self._update_cwd(cwd_file, ctx)
+        text = out.text().rstrip("\n")
+        code = proc.returncode
+        parts = [text] if text else []
+        if timed_out:
+            parts.append(f"Command timed out after {timeout_ms / 1000:g} s and was killed.")
+        elif code:
+            parts.append(f"[exit code {code}]")
+        if note:
+            parts.append(note)
+        content = "\n".join(parts) if parts else "(no output)"
+        summary = "timed out" if timed_out else (f"exit {code}" if code else "ok")
+        return ToolResult(
+            content,
+            is_error=bool(code) or timed_out,
+            summary=summary,
+            display={"kind": "command", "command": params.command, "exit_code": code, "cwd": cwd},
+        )
+
+    @staticmethod
+    def _update_cwd(cwd_file: str, ctx: ToolContext) -> str | None:
+        try:
+            new = Path(cwd_file).read_text().strip()
+        except OSError:
+            new = ""
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(cwd_file)
+        if not new or not os.path.isdir(new):
+            return None
+        allowed = (ctx.workspace, *ctx.extra_dirs)
+        real = Path(new)
+        if any(real == d or d in real.parents for d in (Path(os.path.realpath(a)) for a in allowed)):
+            ctx.shell.cwd = new
+            return None
+        ctx.shell.cwd = str(ctx.workspace)
+        return f"Shell cwd was reset to {ctx.workspace} (the command left the workspace)."
+
+
+def _quote(s: str) -> str:
+    return "'" + s.replace("'", "'\\''") + "'"
