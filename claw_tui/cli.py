@@ -63,6 +63,11 @@ def _config(args: argparse.Namespace):  # -> RunConfig
         value = getattr(args, key)
         if value is not None:
             values[key] = value
+    import os
+
+    # Tests and the scripted server want fast retries; users never need this.
+    if os.environ.get("CLAW_RETRY_BASE_DELAY"):
+        values["retry_base_delay"] = float(os.environ["CLAW_RETRY_BASE_DELAY"])
     try:
         return RunConfig(**values)
     except ValidationError as exc:

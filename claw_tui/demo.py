@@ -37,10 +37,11 @@ def run_demo(args: argparse.Namespace) -> int:
                 watch=True,
             )
             provider = make_provider("anthropic", base_url=server.base_url, api_key="demo-key-not-secret")
-            sys.stdout.write(
+            fmt = args.output_format if args.headless else "text"
+            # Machine-readable output stays pure: the banner goes to stderr then.
+            (sys.stdout if fmt == "text" else sys.stderr).write(
                 f"claw demo: a scripted model on {server.base_url}, a project in {cwd}\n"
             )
-            fmt = args.output_format if args.headless else "text"
             return asyncio.run(
                 run_headless(config, scenario["prompt"], output_format=fmt, verbose=fmt == "text", provider=provider)
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,10 @@ class GlobTool(Tool):
         return params.pattern + (f" in {params.path}" if params.path else "")
 
     async def run(self, params: GlobInput, ctx: ToolContext) -> ToolResult:
+        # File system work runs in a thread: a big tree must not freeze the event loop.
+        return await asyncio.to_thread(self._run, params, ctx)
+
+    def _run(self, params: GlobInput, ctx: ToolContext) -> ToolResult:
         base_from_pattern, pattern = split_absolute(params.pattern)
         base = ctx.resolve(params.path) if params.path else Path(ctx.cwd)
         if base_from_pattern:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,10 @@ class LSTool(Tool):
         return params.path
 
     async def run(self, params: LSInput, ctx: ToolContext) -> ToolResult:
+        # File system work runs in a thread: a big tree must not freeze the event loop.
+        return await asyncio.to_thread(self._run, params, ctx)
+
+    def _run(self, params: LSInput, ctx: ToolContext) -> ToolResult:
         root = ctx.resolve(params.path)
         if not root.exists():
             return ToolResult(f"Directory does not exist: {root}", is_error=True, summary="not found")

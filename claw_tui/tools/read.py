@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from itertools import islice
 from typing import Any
 
@@ -42,6 +43,10 @@ class ReadTool(Tool):
     )
 
     async def run(self, params: ReadInput, ctx: ToolContext) -> ToolResult:
+        # File system work runs in a thread: a big tree must not freeze the event loop.
+        return await asyncio.to_thread(self._run, params, ctx)
+
+    def _run(self, params: ReadInput, ctx: ToolContext) -> ToolResult:
         path = ctx.resolve(params.file_path)
         shown = ctx.display_path(path)
         if not path.exists():
