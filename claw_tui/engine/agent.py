@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from claw_tui.bus import EventBus
 from claw_tui.engine.cost import CostLedger
 from claw_tui.engine.retry import RetryPolicy
+from claw_tui.engine.throttle import DeltaThrottle
 from claw_tui.events import (
     AssistantMessageCompleted,
     ModelRequestStarted,
@@ -262,17 +263,25 @@ class Agent:
             self.bus.publish(ModelRequestStarted(agent_id=self.agent_id, model=self.model, turn=turn, attempt=attempt))
             streamed = False
             started = time.monotonic()
+            throttle = DeltaThrottle(self.bus.publish, self.agent_id)
             try:
-                async for event in self.provider.stream(request):
-                    if isinstance(event, StreamText):
-                        streamed = True
-                        self.bus.publish(TextDelta(agent_id=self.agent_id, text=event.text))
-                    elif isinstance(event, StreamThinking):
-                        streamed = True
-                        self.bus.publish(ThinkingDelta(agent_id=self.agent_id, text=event.text))
-                    elif isinstance(event, ModelResponse):
-                        self.api_duration_s += time.monotonic() - started
-                        return event
+                try:
+                    async for event in self.provider.stream(request):
+                        # Hot path: one event per streamed token.
+                        kind = type(event)
+                        if kind is StreamText:
+                            streamed = True
+                            throttle.add(TextDelta, event.text)  # type: ignore[attr-defined]
+                        elif kind is StreamThinking:
+                            streamed = True
+                            throttle.add(ThinkingDelta, event.text)  # type: ignore[attr-defined]
+                        elif kind is ModelResponse:
+                            throttle.close()
+                            self.api_duration_s += time.monotonic() - started
+                            return event  # type: ignore[return-value]
+                finally:
+                    # Text that arrived before a failure or an interrupt is still shown.
+                    throttle.close()
                 raise ProviderError("the provider's stream ended without a response", retryable=True)
             except ProviderError as exc:
                 self.api_duration_s += time.monotonic() - started
