@@ -18,8 +18,8 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(STAMP)
 
-# Until the workspace UI lands, `make run` shows the whole loop headless against
-# the built-in scripted model server: no key needed.
+# `make run` opens the workspace on the built-in demo: a scripted model server on
+# 127.0.0.1 and a small project in a temporary directory, so no key is needed.
 run: $(STAMP)
 	$(BIN)/claw --demo
 

@@ -245,6 +245,7 @@ class EventBus:
         tool: str,
         tool_input: dict[str, Any],
         description: str,
+        preview: dict[str, Any] | None = None,
     ) -> ApprovalDecision:
         """Publish an approval request and wait for whoever answers it."""
         if not self.has_approver:
@@ -265,6 +266,7 @@ class EventBus:
                 description=description,
                 agent_name=agent_name,
                 future=future,
+                preview=preview,
             )
         )
         try:

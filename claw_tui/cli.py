@@ -82,12 +82,16 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_demo(args)
     if not args.headless:
-        sys.stderr.write(
-            "claw: the full-screen workspace is not part of this build yet.\n"
-            '  Run a task headless:  claw -p "your task"\n'
-            "  See the whole loop:   claw --demo\n"
-        )
-        return 2
+        config = _config(args)
+        from claw_tui.ui.app import ClawApp
+
+        try:
+            app = ClawApp(config, first_prompt=args.prompt)
+        except ValueError as exc:  # a bad rule, mode or provider setting
+            sys.stderr.write(f"claw: {exc}\n")
+            return 2
+        result = app.run()
+        return int(result or 0)
     prompt = args.prompt or ""
     if not sys.stdin.isatty():
         piped = sys.stdin.read()

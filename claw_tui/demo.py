@@ -37,6 +37,8 @@ def run_demo(args: argparse.Namespace) -> int:
                 watch=True,
             )
             provider = make_provider("anthropic", base_url=server.base_url, api_key="demo-key-not-secret")
+            if not args.headless:
+                return _run_workspace_demo(config, scenario, provider)
             fmt = args.output_format if args.headless else "text"
             # Machine-readable output stays pure: the banner goes to stderr then.
             (sys.stdout if fmt == "text" else sys.stderr).write(
@@ -45,3 +47,12 @@ def run_demo(args: argparse.Namespace) -> int:
             return asyncio.run(
                 run_headless(config, scenario["prompt"], output_format=fmt, verbose=fmt == "text", provider=provider)
             )
+
+
+def _run_workspace_demo(config, scenario, provider) -> int:  # noqa: ANN001
+    """The demo in the workspace: every edit and command is asked, so the approvals show."""
+    from claw_tui.ui.app import ClawApp
+
+    config = config.model_copy(update={"permission_mode": "default", "allowed_tools": []})
+    app = ClawApp(config, first_prompt=scenario["prompt"], provider=provider)
+    return int(app.run() or 0)

@@ -167,6 +167,9 @@ class ApprovalRequested(Event):
     description: str
     agent_name: str
     future: asyncio.Future[ApprovalDecision]
+    # What will happen, for the prompt to draw: {"kind": "diff", "path", "before", "after"},
+    # {"kind": "command", "command", "cwd"}, {"kind": "url", "url"}; None: show the input.
+    preview: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,10 @@ class ApprovalDecision:
     decided_by: str = "user"
     # Deny and end the turn: the person wants to tell the model what to do instead.
     stop_turn: bool = False
+    # Hunk-by-hunk approval of a file change: the file content to write instead of the
+    # proposed one (only the approved hunks applied), and the refused hunks as diff text.
+    content: str | None = None
+    refused_hunks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -198,6 +205,19 @@ class PermissionDecided(Event):
     rule: str | None
     decided_by: str
     mode: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PermissionModeChanged(Event):
+    mode: str
+    previous: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ModelChanged(Event):
+    model: str
+    provider: str
+    previous: str
 
 
 # -- cost ----------------------------------------------------------------------

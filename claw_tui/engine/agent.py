@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -384,6 +386,8 @@ class Agent:
         paths = tool.paths(params, ctx)
         verdict = self.policy.check(tool, params, paths)
         decided_by = "policy"
+        decision_content: str | None = None
+        refused_hunks: tuple[str, ...] = ()
         if verdict.behavior == "ask":
             decision = await self.bus.request_approval(
                 agent_id=self.agent_id,
@@ -392,10 +396,12 @@ class Agent:
                 tool=tool.name,
                 tool_input=call.input,
                 description=_describe(tool, params, ctx),
+                preview=_preview(tool, params, ctx),
             )
             decided_by = decision.decided_by
             if decision.allow:
                 verdict = verdict.__class__("allow", f"approved by {decision.decided_by} ({decision.scope})")
+                decision_content, refused_hunks = decision.content, decision.refused_hunks
                 if decision.scope in ("session", "always"):
                     self.policy.remember(self.policy.suggest_rule(tool, params), decision.scope)
             else:
@@ -409,6 +415,8 @@ class Agent:
             return ToolResult(
                 f"Permission to use {tool.name} was denied: {verdict.reason}", is_error=True, summary="denied"
             )
+        if decision_content is not None:
+            return await self._apply_partial(tool, params, ctx, decision_content, refused_hunks)
         try:
             return await tool.run(params, ctx)
         except asyncio.CancelledError:
@@ -416,6 +424,45 @@ class Agent:
         except Exception as exc:  # a tool bug must not end the session
             log.exception("tool %s failed", tool.name)
             return ToolResult(f"{tool.name} failed: {type(exc).__name__}: {exc}", is_error=True, summary="crashed")
+
+    async def _apply_partial(
+        self, tool: Tool, params: Any, ctx: ToolContext, content: str, refused: tuple[str, ...]
+    ) -> ToolResult:
+        """Write the part of a file change the person approved hunk by hunk.
+
+        The approver computed ``content`` from the preview it was shown, so what is
+        written is exactly what was approved; the model is told what was refused.
+        """
+        from claw_tui.tools._text import atomic_write
+
+        preview = _preview(tool, params, ctx) or {}
+        path_str = preview.get("path")
+        if preview.get("kind") != "diff" or not path_str:
+            return ToolResult(f"{tool.name} cannot be approved in part.", is_error=True, summary="refused")
+        path = Path(path_str)
+        if (preview.get("before") or None) != (_read_or_none(path) or None):
+            return ToolResult(
+                f"{path} changed while the change was waiting for approval; nothing was written. Read it again.",
+                is_error=True,
+                summary="stale",
+            )
+        before = preview.get("before")
+        data = content.encode("utf-8")
+        # Through a symlink, write the file it points to (as Edit and Write do).
+        await asyncio.to_thread(atomic_write, Path(os.path.realpath(path)), data)
+        ctx.files.record_agent_write(path, data)
+        ctx.file_changed(path, before, content, tool.name)
+        shown = ctx.display_path(path)
+        if not refused:
+            note = f"The user approved the change to {shown}; it was applied."
+        else:
+            hunks = "\n\n".join(refused)
+            note = (
+                f"The user approved only part of the change to {shown}. The approved hunks were applied; "
+                f"these {len(refused)} hunk(s) were refused and NOT applied:\n\n{hunks}"
+            )
+        return ToolResult(note, display={"kind": "diff", "path": str(path), "before": before, "after": content},
+                          summary=f"partly applied ({len(refused)} hunk(s) refused)" if refused else "applied")
 
     def _record_decision(self, call: ToolUseBlock, tool: Tool, verdict: Any, decided_by: str,
                          denials: list[dict[str, Any]]) -> None:
@@ -441,6 +488,23 @@ def _describe(tool: Tool, params: Any, ctx: ToolContext) -> str:
         return tool.approval_description(params, ctx)
     except Exception as exc:  # describing must never block asking
         return f"{tool.name} {params!r} (could not describe: {exc})"
+
+
+def _preview(tool: Tool, params: Any, ctx: ToolContext) -> dict[str, Any] | None:
+    try:
+        return tool.preview(params, ctx)
+    except Exception:  # a preview that cannot be built falls back to showing the input
+        log.exception("preview of %s failed", tool.name)
+        return None
+
+
+def _read_or_none(path: Path) -> str | None:
+    from claw_tui.tools._text import decode
+
+    try:
+        return decode(path.read_bytes())
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _format_validation(exc: ValidationError) -> str:

@@ -13,8 +13,8 @@ from claw_tui.engine.agent import Agent, Limits, TurnResult
 from claw_tui.engine.cost import CostLedger
 from claw_tui.engine.retry import RetryPolicy
 from claw_tui.engine.system_prompt import build_system_prompt
-from claw_tui.events import SessionStarted
-from claw_tui.permissions.policy import PermissionPolicy, rules_from_cli
+from claw_tui.events import ModelChanged, PermissionModeChanged, SessionStarted
+from claw_tui.permissions.policy import MODES, PermissionPolicy, rules_from_cli
 from claw_tui.providers import catalogue, make_provider
 from claw_tui.providers.base import Provider
 from claw_tui.tools.base import ShellState, ToolContext
@@ -84,6 +84,9 @@ class Session:
         )
         self.watcher = None
         self.started = False
+        self.sub_agents: dict[str, Agent] = {}
+        # Providers replaced by /model, closed with the session.
+        self._closing: list[Provider] = []
 
     async def start(self) -> None:
         if self.started:
@@ -112,6 +115,49 @@ class Session:
     def interrupt(self) -> bool:
         return self.agent.interrupt()
 
+    # -- commands from the UI --------------------------------------------------
+
+    @property
+    def agents(self) -> dict[str, Agent]:
+        """Running agents by id: the main agent and, once spawned, its sub-agents."""
+        return {self.agent.agent_id: self.agent, **self.sub_agents}
+
+    def cancel_agent(self, agent_id: str) -> bool:
+        """Stop one agent's work. Returns False when there is no such running agent."""
+        agent = self.agents.get(agent_id)
+        return agent.interrupt() if agent is not None else False
+
+    def set_permission_mode(self, mode: str) -> None:
+        previous = self.policy.mode
+        if mode not in MODES:
+            raise ValueError(f"unknown permission mode {mode!r}; choose one of {', '.join(MODES)}")
+        self.policy.mode = mode
+        if mode != previous:
+            self.bus.publish(PermissionModeChanged(mode=mode, previous=previous))
+
+    def set_model(self, name: str) -> str:
+        """Switch the main agent's model from its next request on. Returns the resolved id."""
+        model = catalogue.resolve(name)
+        provider_name = self.config.provider if self.config.provider == "compatible" else None
+        provider_name = provider_name or catalogue.guess_provider(model)
+        previous = self.model
+        if provider_name != self.provider_name:
+            old = self.provider
+            self.provider = make_provider(provider_name, base_url=None)
+            self.provider_name = provider_name
+            self.agent.provider = self.provider
+            self._closing.append(old)
+        self.model = model
+        self.agent.model = model
+        self.bus.publish(ModelChanged(model=model, provider=provider_name, previous=previous))
+        return model
+
+    def clear(self) -> None:
+        """Forget the conversation (the /clear command); files and costs stay as they are."""
+        if self.agent.busy:
+            raise RuntimeError("the agent is working; interrupt it first")
+        self.agent.messages.clear()
+
     async def close(self) -> None:
         for proc in list(self.ctx.processes):
             from claw_tui.tools.bash import kill_process_group
@@ -119,5 +165,6 @@ class Session:
             await kill_process_group(proc)
         if self.watcher is not None:
             await self.watcher.stop()
-        await self.provider.aclose()
+        for provider in (*self._closing, self.provider):
+            await provider.aclose()
         await self.bus.drain()

@@ -155,6 +155,10 @@ class Tool(ABC):
         # A read tool given no path (Grep, Glob) works on the shell's cwd.
         return [Path(ctx.cwd)] if self.category == "read" else []
 
+    def preview(self, params: Any, ctx: ToolContext) -> dict[str, Any] | None:
+        """What this call will do, as data the approval prompt draws (see ApprovalRequested)."""
+        return None
+
     def approval_description(self, params: Any, ctx: ToolContext) -> str:
         """Exactly what will happen, for the person who approves it."""
         return f"{self.name}: {self.summary(params)}"

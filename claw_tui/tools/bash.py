@@ -110,6 +110,12 @@ class BashTool(Tool):
     def paths(self, params: Any, ctx: ToolContext) -> list[Path]:
         return []
 
+    def preview(self, params: BashInput, ctx: ToolContext) -> dict[str, Any] | None:
+        preview: dict[str, Any] = {"kind": "command", "command": params.command, "cwd": ctx.cwd}
+        if params.description:
+            preview["note"] = params.description
+        return preview
+
     def approval_description(self, params: BashInput, ctx: ToolContext) -> str:
         where = f"  (in {ctx.cwd})"
         return f"$ {params.command}{where}"

@@ -76,6 +76,14 @@ class EditTool(Tool):
         after, _ = apply_edit(before, params.old_string, params.new_string, params.replace_all)
         return before, after
 
+    def preview(self, params: EditInput, ctx: ToolContext) -> dict[str, Any] | None:
+        path = ctx.resolve(params.file_path)
+        try:
+            before, after = self._plan(params, ctx)
+        except (EditError, OSError):
+            return None  # the edit will fail; the prompt shows its input instead
+        return {"kind": "diff", "path": str(path), "before": before, "after": after}
+
     def approval_description(self, params: EditInput, ctx: ToolContext) -> str:
         path = ctx.resolve(params.file_path)
         try:

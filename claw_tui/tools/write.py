@@ -27,6 +27,11 @@ class WriteTool(Tool):
         "- Parent directories are created as needed."
     )
 
+    def preview(self, params: WriteInput, ctx: ToolContext) -> dict[str, Any] | None:
+        path = ctx.resolve(params.file_path)
+        before = decode(path.read_bytes()) if path.is_file() else None
+        return {"kind": "diff", "path": str(path), "before": before, "after": params.content}
+
     def approval_description(self, params: WriteInput, ctx: ToolContext) -> str:
         path = ctx.resolve(params.file_path)
         before = path.read_text(errors="replace") if path.is_file() else None

@@ -1,0 +1,194 @@
+"""The approval prompt: exactly what will happen, who asks, and the keys to decide.
+
+Requests queue here in arrival order (several agents may ask at once); the first
+is shown in full and the rest are listed. A request whose agent stops waiting
+(interrupted, cancelled) leaves the queue by itself. An edit with several hunks
+can be approved hunk by hunk: the decision then carries the exact content that
+results from the approved hunks, so what is written is what was approved.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from claw_tui.diffing import apply_hunks, hunk_text
+from claw_tui.events import ApprovalDecision, ApprovalRequested
+from claw_tui.ui.widgets.diff_view import DiffView
+
+KEYS = Text.assemble(
+    ("y", "bold green"), " allow once   ",
+    ("s", "bold green"), " allow for this session   ",
+    ("a", "bold green"), " always allow   ",
+    ("n", "bold red"), " deny   ",
+    ("esc", "bold red"), " deny and tell claw what to do",
+)
+HUNK_KEYS = Text.assemble(("  [ ]", "bold"), " move between hunks  ", ("space", "bold"), " keep/drop hunk", style="dim")
+
+
+class ApprovalPanel(Vertical, can_focus=True):
+    BINDINGS = [
+        Binding("y", "decide('once')", "Allow once"),
+        Binding("s", "decide('session')", "Allow for session"),
+        Binding("a", "decide('always')", "Always allow"),
+        Binding("n", "deny", "Deny"),
+        Binding("escape", "deny_and_stop", "Deny, tell claw instead"),
+        Binding("space", "hunk('toggle_cursor_hunk')", "Keep/drop hunk", show=False),
+        Binding("right_square_bracket", "hunk('next_hunk')", "Next hunk", show=False),
+        Binding("left_square_bracket", "hunk('previous_hunk')", "Previous hunk", show=False),
+    ]
+
+    class Decided(Message):
+        """A request was answered here (the app returns focus to the prompt)."""
+
+        def __init__(self, request: ApprovalRequested, decision: ApprovalDecision) -> None:
+            super().__init__()
+            self.request = request
+            self.decision = decision
+
+    class QueueChanged(Message):
+        def __init__(self, waiting: int) -> None:
+            super().__init__()
+            self.waiting = waiting
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.queue: list[ApprovalRequested] = []
+        self._title = Static(classes="approval-title")
+        self._body = VerticalScroll(classes="approval-body")
+        self._waiting = Static(classes="approval-waiting")
+        self._keys = Static(KEYS, classes="approval-keys")
+        self._diff: DiffView | None = None
+        self._shown: ApprovalRequested | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self._title
+        yield self._body
+        yield self._waiting
+        yield self._keys
+
+    def on_mount(self) -> None:
+        self.display = False
+
+    @property
+    def current(self) -> ApprovalRequested | None:
+        return self.queue[0] if self.queue else None
+
+    async def add(self, request: ApprovalRequested) -> None:
+        self.queue.append(request)
+        # The agent may stop waiting (interrupt, cancel): then the request leaves the queue.
+        request.future.add_done_callback(lambda _f, r=request: self.call_later(self._forget, r))
+        await self._refresh()
+
+    async def _forget(self, request: ApprovalRequested) -> None:
+        if request in self.queue:
+            self.queue.remove(request)
+            await self._refresh()
+
+    async def _refresh(self) -> None:
+        self.post_message(self.QueueChanged(len(self.queue)))
+        req = self.current
+        if req is None:
+            self.display = False
+            self._shown = None
+            return
+        self.display = True
+        others = self.queue[1:]
+        if others:
+            listing = ", ".join(f"{r.tool} ({r.agent_name})" for r in others[:6])
+            more = f" and {len(others) - 6} more" if len(others) > 6 else ""
+            self._waiting.update(Text(f"Also waiting: {listing}{more}", style="yellow"))
+        self._waiting.display = bool(others)
+        if req is self._shown:
+            return
+        self._shown = req
+        who = "the main agent" if req.agent_name == "main" else f"agent {req.agent_name}"
+        self._title.update(Text.assemble(("⚠ Approval needed", "bold yellow"), f"  {req.tool}  · asked by ",
+                                         (who, "bold")))
+        await self._body.remove_children()
+        self._diff = None
+        widgets = self._describe(req)
+        await self._body.mount_all(widgets)
+        self._keys.update(KEYS + HUNK_KEYS if self._diff is not None and len(self._diff.hunks) > 1 else KEYS)
+        # Focus once the panel is laid out: keys go to the decision, not to the prompt.
+        self.call_after_refresh(self.focus)
+
+    def _describe(self, req: ApprovalRequested) -> list[Any]:
+        preview = req.preview or {}
+        kind = preview.get("kind")
+        out: list[Any] = []
+        if kind == "command":
+            out.append(Static(Syntax(preview.get("command", ""), "bash", word_wrap=True, theme="monokai"),
+                              classes="approval-command"))
+            if preview.get("cwd"):
+                out.append(Static(Text(f"in {preview['cwd']}", style="dim")))
+            if preview.get("note"):
+                out.append(Static(Text(str(preview["note"]), style="yellow")))
+        elif kind == "diff":
+            self._diff = DiffView(preview.get("path", "?"), preview.get("before"), preview.get("after"),
+                                  selectable=True, classes="approval-diff")
+            out.append(Static(Text(preview.get("path", ""), style="bold")))
+            out.append(self._diff)
+        elif kind == "url":
+            out.append(Static(Text.assemble("URL: ", (preview.get("url", ""), "bold underline"))))
+        else:
+            args = json.dumps(req.input, indent=2, ensure_ascii=False)
+            out.append(Static(Syntax(args, "json", word_wrap=True, theme="monokai")))
+        if req.description and kind not in ("command", "diff"):
+            out.insert(0, Static(Text(req.description)))
+        return out
+
+    # -- deciding --------------------------------------------------------------
+
+    def _resolve(self, decision: ApprovalDecision) -> None:
+        req = self.current
+        if req is None:
+            return
+        self.queue.pop(0)
+        if not req.future.done():
+            req.future.set_result(decision)
+        self.post_message(self.Decided(req, decision))
+        self.call_later(self._refresh)
+
+    def action_decide(self, scope: str) -> None:
+        req = self.current
+        if req is None:
+            return
+        diff = self._diff
+        if diff is not None and len(diff.hunks) > 0 and len(diff.accepted_hunks) < len(diff.hunks):
+            if not diff.accepted_hunks:
+                self._resolve(ApprovalDecision(allow=False, message="the user refused every hunk of this change"))
+                return
+            preview = req.preview or {}
+            content = apply_hunks(preview.get("before"), preview.get("after"), set(diff.accepted_hunks))
+            refused = tuple(hunk_text(h) for h in diff.hunks if h.index not in diff.accepted_hunks)
+            # A partial approval is for this change only: no rule is remembered from it.
+            self._resolve(ApprovalDecision(allow=True, scope="once", content=content, refused_hunks=refused))
+            return
+        self._resolve(ApprovalDecision(allow=True, scope=scope))  # type: ignore[arg-type]
+
+    def action_hunk(self, action: str) -> None:
+        if self._diff is not None:
+            getattr(self._diff, f"action_{action}")()
+
+    def action_deny(self) -> None:
+        self._resolve(ApprovalDecision(allow=False, message="the user denied it"))
+
+    def action_deny_and_stop(self) -> None:
+        self._resolve(ApprovalDecision(allow=False, message="the user denied it and will say what to do instead",
+                                       stop_turn=True))
+
+    def deny_all(self, message: str) -> None:
+        """Answer everything still waiting (the app is closing)."""
+        while self.queue:
+            req = self.queue.pop(0)
+            if not req.future.done():
+                req.future.set_result(ApprovalDecision(allow=False, message=message))

@@ -1,0 +1,191 @@
+"""The swarm pane: one live row per sub-agent, built only from bus events.
+
+Enter opens an agent's own conversation in a pane; ``x`` cancels it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from claw_tui.events import (
+    AgentSpawned,
+    AgentStateChanged,
+    Event,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnFinished,
+    UsageUpdated,
+)
+
+STATE_STYLE = {
+    "starting": "dim",
+    "running": "cyan",
+    "tool": "blue",
+    "waiting_approval": "bold yellow",
+    "done": "green",
+    "failed": "bold red",
+    "cancelled": "magenta",
+}
+FINAL = {"done", "failed", "cancelled"}
+
+
+@dataclass
+class AgentRow:
+    agent_id: str
+    name: str
+    task: str
+    model: str
+    parent_id: str | None
+    state: str = "starting"
+    detail: str = ""
+    tool: str = ""
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def elapsed(self) -> float:
+        return (self.ended or time.monotonic()) - self.started
+
+
+def fmt_tokens(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 1000:
+        return f"{n / 1000:.1f}k"
+    return str(n)
+
+
+class SwarmPane(Vertical):
+    BINDINGS = [
+        Binding("enter", "open_agent", "Open agent"),
+        Binding("x", "cancel_agent", "Cancel agent"),
+    ]
+
+    class OpenAgent(Message):
+        def __init__(self, agent_id: str, name: str) -> None:
+            super().__init__()
+            self.agent_id = agent_id
+            self.name = name
+
+    class CancelAgent(Message):
+        def __init__(self, agent_id: str) -> None:
+            super().__init__()
+            self.agent_id = agent_id
+
+    COLUMNS = ("agent", "task", "state", "tool", "elapsed", "tokens", "cost")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rows: dict[str, AgentRow] = {}
+        self.table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True, id="swarm-table")
+        self._empty = Static(Text("No sub-agents yet. When the agent spawns helpers they appear here, live; "
+                                  "Enter opens one, x cancels it.", style="dim"), classes="swarm-empty")
+
+    def compose(self) -> ComposeResult:
+        yield self._empty
+        yield self.table
+
+    def on_mount(self) -> None:
+        for col in self.COLUMNS:
+            self.table.add_column(col, key=col)
+        self.table.display = False
+        self.set_interval(1.0, self._tick)
+
+    def handle(self, event: Event) -> None:
+        kind = type(event)
+        if kind is AgentSpawned:
+            e: AgentSpawned = event  # type: ignore[assignment]
+            self.rows[e.agent_id] = AgentRow(e.agent_id, e.name, e.task, e.model, e.parent_id, state="running")
+            self.table.add_row(*self._cells(self.rows[e.agent_id]), key=e.agent_id)
+            self.table.display = True
+            self._empty.display = False
+            return
+        row = self.rows.get(event.agent_id)
+        if row is None:
+            return
+        if kind is AgentStateChanged:
+            row.state, row.detail = event.state, event.detail  # type: ignore[attr-defined]
+            if row.state in FINAL:
+                row.ended = row.ended or time.monotonic()
+                row.tool = ""
+        elif kind is ToolCallStarted:
+            row.tool = f"{event.tool} {event.summary}".strip()  # type: ignore[attr-defined]
+            if row.state not in FINAL:
+                row.state = "tool"
+        elif kind is ToolCallFinished:
+            row.tool = ""
+            if row.state == "tool":
+                row.state = "running"
+        elif kind is UsageUpdated:
+            e2: UsageUpdated = event  # type: ignore[assignment]
+            u = e2.usage
+            row.tokens_in += u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens
+            row.tokens_out += u.output_tokens
+            row.cost_usd = e2.agent_cost_usd
+        elif kind is TurnFinished and row.state not in FINAL:
+            row.state = "done" if event.outcome == "success" else "failed"  # type: ignore[attr-defined]
+            row.ended = time.monotonic()
+        else:
+            return
+        self._update(row)
+
+    def _cells(self, row: AgentRow) -> tuple[Any, ...]:
+        task = row.task if len(row.task) <= 40 else row.task[:39] + "…"
+        tool = row.tool if len(row.tool) <= 30 else row.tool[:29] + "…"
+        state = row.state.replace("_", " ")
+        return (
+            Text(row.name, style="bold"),
+            task,
+            Text(state, style=STATE_STYLE.get(row.state, "")),
+            tool,
+            f"{row.elapsed:.0f}s",
+            f"{fmt_tokens(row.tokens_in)}/{fmt_tokens(row.tokens_out)}",
+            f"${row.cost_usd:.4f}",
+        )
+
+    def _update(self, row: AgentRow) -> None:
+        for col, value in zip(self.COLUMNS, self._cells(row), strict=True):
+            self.table.update_cell(row.agent_id, col, value)
+
+    def _tick(self) -> None:
+        for row in self.rows.values():
+            if row.state not in FINAL:
+                self.table.update_cell(row.agent_id, "elapsed", f"{row.elapsed:.0f}s")
+
+    def _selected(self) -> AgentRow | None:
+        if not self.rows or self.table.cursor_row < 0:
+            return None
+        key = self.table.coordinate_to_cell_key((self.table.cursor_row, 0)).row_key.value
+        return self.rows.get(key or "")
+
+    def action_open_agent(self) -> None:
+        row = self._selected()
+        if row is not None:
+            self.post_message(self.OpenAgent(row.agent_id, row.name))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        row = self.rows.get(event.row_key.value or "")
+        if row is not None:
+            self.post_message(self.OpenAgent(row.agent_id, row.name))
+
+    def action_cancel_agent(self) -> None:
+        row = self._selected()
+        if row is not None and row.state not in FINAL:
+            self.post_message(self.CancelAgent(row.agent_id))
+
+    @property
+    def active(self) -> int:
+        return sum(1 for r in self.rows.values() if r.state not in FINAL)
