@@ -137,7 +137,7 @@ def _timed(cmd):
 
 
 def test_demo_runs_end_to_end(repo_root):
-    proc = subprocess.run([*CLAW, "--demo"], capture_output=True, text=True, timeout=60, cwd=repo_root)
+    proc = subprocess.run([*CLAW, "--demo", "-p"], capture_output=True, text=True, timeout=60, cwd=repo_root)
     assert proc.returncode == 0, proc.stderr
     assert "Hello, world!" in proc.stdout
     assert '+    return f"Hello, {name}!"' in proc.stdout  # the diff of the edit

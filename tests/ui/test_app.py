@@ -295,3 +295,32 @@ async def test_long_conversations_keep_a_bounded_number_of_widgets(app_factory):
         assert conv.archived_count == 40
         first = conv.query(UserMessage).first()
         assert first.text == "message 40"
+
+
+async def test_the_demo_task_done_whole_in_the_workspace(workspace):
+    """Type-free version of what `make run` shows: the demo scenario, approvals answered with y."""
+    from claw_tui.config import RunConfig
+    from claw_tui.providers import make_provider
+    from claw_tui.ui.app import ClawApp
+
+    scenario = sc.load("demo", workspace)
+    sc.write_files(scenario, workspace)
+    with ScriptedModelServer(scenario["responses"]) as srv:
+        cfg = RunConfig(cwd=workspace, model="claude-sonnet-5-5", provider="anthropic", base_url=srv.base_url,
+                        watch=True)
+        app = ClawApp(cfg, first_prompt=scenario["prompt"],
+                      provider=make_provider("anthropic", base_url=srv.base_url, api_key="k"))
+        async with app.run_test(size=(160, 45)) as pilot:
+            for tool in ("Edit", "Bash"):
+                await wait_for(pilot, lambda: app.approval.current is not None, what=f"{tool} approval")
+                assert app.approval.current.tool == tool
+                await wait_for(pilot, lambda: app.focused is app.approval, what="focus")
+                await pilot.press("y")
+            await wait_for(pilot, lambda: not app.session.agent.busy and app.last_answer, what="the answer")
+            assert 'f"Hello, {name}!"' in (workspace / "greet.py").read_text()
+            await wait_for(pilot, lambda: app.diffs.count >= 1, what="diff entry")
+            assert app.diffs.changes[0].by == "agent"
+            assert app.session.ledger.total_cost > 0
+            assert "$0.0" in _text_of(app.query_one("#cost"))
+            bash = [b for b in app.conversation.query(ToolCallBlock) if b.data.tool == "Bash"][0]
+            assert "Hello, world!" in bash.data.content

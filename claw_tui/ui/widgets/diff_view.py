@@ -40,9 +40,18 @@ def _highlight(path: str, text: str | None) -> list[Text]:
         lexer = Syntax.guess_lexer(path, code=text[:4000])
     except Exception:
         lexer = "text"
-    syntax = Syntax(text, lexer, theme="monokai", background_color="default")
+    syntax = Syntax(text, lexer, theme="monokai")
     lines = syntax.highlight(text).split("\n", allow_blank=True)
-    return [line.copy() for line in lines]
+    return [_foreground_only(line) for line in lines]
+
+
+def _foreground_only(line: Text) -> Text:
+    """Keep the theme's colours but not its background: the diff paints added and removed rows."""
+    out = Text(line.plain, end="")
+    for span in line.spans:
+        style = span.style if isinstance(span.style, Style) else Style.parse(str(span.style))
+        out.stylize(Style(color=style.color, bold=style.bold, italic=style.italic), span.start, span.end)
+    return out
 
 
 class DiffView(ScrollView, can_focus=True):
