@@ -22,8 +22,24 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def decode_strict(data: bytes, path: Path) -> str:
+    """The text of a file that is about to be rewritten: a file that is not UTF-8 is
+    refused rather than written back with its other bytes replaced."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path} is not valid UTF-8 (byte {exc.start}); editing it would damage it. "
+            "Use Bash with a tool that keeps its encoding (e.g. iconv, sed) instead."
+        ) from None
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` so that a crash leaves the old or the new file, never half of one."""
+    """Write ``data`` so that a crash leaves the old or the new file, never half of one.
+
+    Through a symlink the file it points to is written and the link is kept.
+    """
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.claw-tmp-{os.getpid()}")
     mode = None

@@ -158,7 +158,7 @@ class BashTool(Tool):
         timed_out = False
         try:
             try:
-                await asyncio.wait_for(proc.wait(), timeout_ms / 1000)
+                await asyncio.wait_for(_shell_exited(proc), timeout_ms / 1000)
             except asyncio.TimeoutError:
                 timed_out = True
                 await kill_process_group(proc)
@@ -182,6 +182,15 @@ class BashTool(Tool):
             note = self._update_cwd(cwd_file, ctx)
         text = out.text().rstrip("\n")
         code = proc.returncode
+        if code is None:
+            # The shell has exited; asyncio learns its status a moment later.
+            with contextlib.suppress(asyncio.TimeoutError):
+                code = await asyncio.wait_for(proc.wait(), 1.0)
+        if proc.stdout is not None and not timed_out and reader.cancelled():
+            # A background child still holds the pipe: let go of our end so nothing leaks.
+            transport = getattr(proc, "_transport", None)
+            if transport is not None and proc.returncode is not None:
+                transport.close()
         parts = [text] if text else []
         if timed_out:
             parts.append(f"Command timed out after {timeout_ms / 1000:g} s and was killed.")
@@ -220,3 +229,25 @@ class BashTool(Tool):
 
 def _quote(s: str) -> str:
     return "'" + s.replace("'", "'\\''") + "'"
+
+
+async def _shell_exited(proc: asyncio.subprocess.Process) -> None:
+    """Return once the shell process itself has exited.
+
+    ``Process.wait()`` on Python 3.11 also waits for every pipe to close, so a
+    background child that inherited stdout (``server &``) would hold the call
+    until it dies. ``waitid`` with WNOWAIT sees the exit without reaping the
+    child, leaving asyncio's watcher to collect the status as usual.
+    """
+    wait_task = asyncio.ensure_future(proc.wait())
+    try:
+        while not wait_task.done():
+            try:
+                info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+            except ChildProcessError:
+                info = True  # already reaped by asyncio's watcher: it has exited
+            if info is not None:
+                return
+            await asyncio.wait({wait_task}, timeout=0.05)
+    finally:
+        wait_task.cancel()

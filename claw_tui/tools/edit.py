@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from claw_tui.tools._text import atomic_write, decode, diff_stats, numbered, unified_diff
+from claw_tui.tools._text import atomic_write, decode_strict, diff_stats, numbered, unified_diff
 from claw_tui.tools.base import Tool, ToolContext, ToolInput, ToolResult
 
 SNIPPET_CONTEXT = 4
@@ -46,6 +46,14 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool) -> tuple[str, i
     return result, first
 
 
+def _check_empty_old(params: EditInput, before: str) -> None:
+    # An empty old_string "matches" between every character: only an empty file may be filled so.
+    if params.old_string == "" and before != "":
+        raise EditError("old_string is empty but the file already has content. To create a file use an "
+                        "empty old_string on a path that does not exist; to change this one, give the text "
+                        "to replace.")
+
+
 def snippet(text: str, offset: int, new_len: int) -> str:
     lines = text.splitlines()
     first_line = text.count("\n", 0, offset)
@@ -72,7 +80,11 @@ class EditTool(Tool):
         path = ctx.resolve(params.file_path)
         if params.old_string == "" and not path.exists():
             return None, params.new_string
-        before = decode(path.read_bytes())
+        try:
+            before = decode_strict(path.read_bytes(), path)
+        except ValueError as exc:
+            raise EditError(str(exc)) from None
+        _check_empty_old(params, before)
         after, _ = apply_edit(before, params.old_string, params.new_string, params.replace_all)
         return before, after
 
@@ -112,8 +124,11 @@ class EditTool(Tool):
         if problem:
             return ToolResult(problem, is_error=True, summary="refused")
         try:
-            before = decode(path.read_bytes())
+            before = decode_strict(path.read_bytes(), path)
+            _check_empty_old(params, before)
             after, offset = apply_edit(before, params.old_string, params.new_string, params.replace_all)
+        except ValueError as exc:
+            return ToolResult(str(exc), is_error=True, summary="not UTF-8")
         except EditError as exc:
             return ToolResult(str(exc), is_error=True, summary="no match")
         except OSError as exc:

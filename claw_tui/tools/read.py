@@ -79,7 +79,12 @@ class ReadTool(Tool):
         if size <= MAX_WHOLE_FILE_BYTES:
             data = path.read_bytes()
             ctx.files.record(path, data)
-            all_lines = decode(data).splitlines()
+            # Lines end at "\n" only (as in cat -n and Grep); str.splitlines would also break at
+            # form feeds and other separators and the numbers would disagree with the file's.
+            text = decode(data)
+            all_lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+            if text.endswith("\n") or text == "":
+                all_lines.pop()
             total = len(all_lines)
             lines = all_lines[start - 1 : start - 1 + limit]
         else:

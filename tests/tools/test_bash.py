@@ -80,12 +80,6 @@ async def test_long_output_is_cut_in_the_middle(ctx: ToolContext) -> None:
     assert len(res.content) < 30_200
 
 
-@pytest.mark.xfail(
-    reason="BUG: on Python 3.11 asyncio's Process.wait() only returns once every pipe is closed, so "
-    "the PIPE_GRACE_S logic is never reached: a background child that inherits stdout (`sleep 20 &`) "
-    "makes Bash wait for it (20 s here, the full timeout for a server) although the shell has exited",
-    strict=True,
-)
 async def test_background_child_holding_stdout_does_not_block(ws: Path, ctx: ToolContext) -> None:
     started = time.monotonic()
     task = asyncio.ensure_future(call(bash, ctx, command="sleep 20 & echo $! > bg.pid; echo done"))

@@ -169,11 +169,6 @@ async def test_publishes_file_changed(ws: Path, ctx: ToolContext) -> None:
     assert [(c.path, c.before, c.after, c.tool) for c in changes] == [(str(f), "alpha\n", "beta\n", "Edit")]
 
 
-@pytest.mark.xfail(
-    reason="BUG: an empty old_string on an existing file with replace_all=True inserts new_string "
-    "between every character ('abc' -> 'XaXbXcX') instead of being refused",
-    strict=True,
-)
 async def test_empty_old_string_on_existing_file_does_not_corrupt_it(ws: Path, ctx: ToolContext) -> None:
     f = ws / "e.txt"
     f.write_text("abc")
@@ -183,11 +178,6 @@ async def test_empty_old_string_on_existing_file_does_not_corrupt_it(ws: Path, c
     assert f.read_text() == "abc"
 
 
-@pytest.mark.xfail(
-    reason="BUG: Edit decodes the file as UTF-8 with errors='replace' and writes the result back, so "
-    "every non-UTF-8 byte (e.g. Latin-1 'é' = 0xE9) outside the edited text becomes U+FFFD",
-    strict=True,
-)
 async def test_non_utf8_bytes_outside_the_edit_are_kept(ws: Path, ctx: ToolContext) -> None:
     f = ws / "legacy.py"
     f.write_bytes("name = 'caf\xe9'\nx = 2\n".encode("latin-1"))
@@ -199,11 +189,6 @@ async def test_non_utf8_bytes_outside_the_edit_are_kept(ws: Path, ctx: ToolConte
         assert f.read_bytes() == "name = 'caf\xe9'\nx = 2\n".encode("latin-1")
 
 
-@pytest.mark.xfail(
-    reason="BUG: editing through a symlink replaces the link itself with a regular file "
-    "(os.replace on the link path); the file it points to is left unchanged",
-    strict=True,
-)
 async def test_edit_through_symlink_updates_the_target(ws: Path, ctx: ToolContext) -> None:
     real = ws / "real.cfg"
     real.write_text("debug = false\n")

@@ -142,12 +142,6 @@ async def test_read_records_state_so_edit_is_allowed(ws: Path, ctx: ToolContext)
     assert f.read_text() == "x = 2\n"
 
 
-@pytest.mark.xfail(
-    reason="BUG: Read numbers lines with str.splitlines(), which also breaks at form feed (\\f), "
-    "\\x1c-\\x1e, \\x85, U+2028/U+2029; the numbers then disagree with the file's real lines "
-    "(and with Grep's and cat -n's)",
-    strict=True,
-)
 async def test_form_feed_does_not_start_a_new_line(ws: Path, ctx: ToolContext) -> None:
     (ws / "ff.py").write_text("a = 1\n\x0c\ndef f(): pass  # page\x0cbreak\nlast = 2\n")
     res = await call(read, ctx, file_path=str(ws / "ff.py"))
