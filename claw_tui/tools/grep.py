@@ -1,18 +1,31 @@
 """Grep: search file contents with a regular expression.
 
 ripgrep does the searching when it is installed; otherwise a Python fallback
-walks the same files (same gitignore rules, same binary detection) and the two
-are formatted by the same code, so the model sees the same answer either way.
+walks the same files and the two are formatted by the same code, so the model
+sees the same answer either way. ripgrep's behaviour is the reference, and the
+fallback copies it:
+
+- ignore files: .gitignore (also outside a git repo, and from the directories
+  above the search path), .git/info/exclude, .ignore and .rgignore (walk.py);
+- ``glob`` is an rg ``--glob``: gitignore syntax plus braces, relative to the
+  searched directory; '!' excludes; it beats the ignore files for the paths it names;
+- symlinks met while walking are not followed (a symlink named as ``path`` is);
+- a file with a NUL byte is binary and skipped while walking, but searched when
+  named as ``path`` (a person asked for that file);
+- a BOM selects UTF-8/UTF-16 decoding; other bytes are read as UTF-8;
+- lines end at \n: '$' does not match before the \r of a CRLF line (no --crlf).
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import os
 import re
 import shutil
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +33,6 @@ from typing import Any, Literal
 from pydantic import Field
 from wcmatch import glob as wc
 
-from claw_tui.tools._text import BINARY_SNIFF
 from claw_tui.tools.base import Tool, ToolContext, ToolInput, ToolResult
 from claw_tui.tools.walk import walk_files
 
@@ -105,22 +117,62 @@ def find_rg() -> str | None:
     return str(local) if local.exists() else None
 
 
-def _matches_globs(rel: str, name: str, globs: list[str]) -> bool:
-    if not globs:
-        return True
-    flags = wc.GLOBSTAR | wc.BRACE | wc.DOTGLOB
-    for g in globs:
-        target = rel if "/" in g else name
-        if wc.globmatch(target, g, flags=flags):
-            return True
-    return False
+# rg globs are case-sensitive on every OS (wcmatch's default follows the OS).
+_GLOB_FLAGS = wc.GLOBSTAR | wc.BRACE | wc.DOTGLOB | wc.CASE
+
+
+@dataclass(frozen=True)
+class _Glob:
+    pattern: str
+    exclude: bool  # written with a leading '!'
+    anchored: bool  # has a '/' before its end: matched against the path, else the name
+    dirs_only: bool  # ends in '/'
+
+
+class GlobOverrides:
+    """ripgrep's ``--glob`` rules, for the fallback: each glob is a gitignore line
+    whose meaning is flipped (a plain glob includes, '!glob' excludes), matched
+    relative to the searched directory; the last glob that matches a path decides;
+    when any glob includes, a file no glob matches is left out (directories are
+    still entered). wcmatch does the matching because gitignore libraries have no
+    braces ('*.{ts,tsx}'), which rg globs allow."""
+
+    def __init__(self, globs: list[str]) -> None:
+        self.globs: list[_Glob] = []
+        for raw in globs:
+            exclude = raw.startswith("!")
+            body = raw[1:] if exclude else raw
+            dirs_only = body.endswith("/")
+            body = body.rstrip("/")
+            if not body:
+                continue
+            anchored = "/" in body
+            self.globs.append(_Glob(body.lstrip("/"), exclude, anchored, dirs_only))
+        self.any_include = any(not g.exclude for g in self.globs)
+
+    def __call__(self, rel: str, is_dir: bool) -> bool | None:
+        verdict: bool | None = None
+        name = rel.rsplit("/", 1)[-1]
+        for g in self.globs:
+            if g.dirs_only and not is_dir:
+                continue
+            if wc.globmatch(rel if g.anchored else name, g.pattern, flags=_GLOB_FLAGS):
+                verdict = not g.exclude
+        if verdict is None and self.any_include and not is_dir:
+            return False
+        return verdict
+
+    def __bool__(self) -> bool:
+        return bool(self.globs)
 
 
 # -- ripgrep backend -----------------------------------------------------------
 
 
 async def search_rg(rg: str, s: Search) -> list[FileHits]:
-    args = [rg, "--no-config", "--hidden", "--no-require-git", "--no-ignore-dot", "--no-ignore-global",
+    # .ignore and .rgignore are honoured as plain rg (and so Claude Code's Grep) does;
+    # the global gitignore is not: it is this machine's, not the project's.
+    args = [rg, "--no-config", "--hidden", "--no-require-git", "--no-ignore-global",
             "--glob", "!.git", "--no-messages"]
     if s.ignore_case:
         args.append("-i")
@@ -139,9 +191,17 @@ async def search_rg(rg: str, s: Search) -> list[FileHits]:
         if s.after:
             args += ["-A", str(s.after)]
     args += ["--regexp", s.pattern, "--", str(s.root)]
-    proc = await asyncio.create_subprocess_exec(
-        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL
-    )
+    # rg matches a glob that has a '/' ('src/*.py') relative to its working directory,
+    # and matches nothing when the searched path lies elsewhere: run it in the
+    # searched directory so globs are relative to it, as the fallback's are.
+    cwd = s.root if s.root.is_dir() else s.root.parent
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
+            cwd=cwd,
+        )
+    except OSError as exc:
+        raise ValueError(f"cannot search {s.root}: {exc.strerror or exc}") from exc
     try:
         out, err = await proc.communicate()
     except BaseException:
@@ -198,27 +258,45 @@ def search_python(s: Search) -> list[FileHits]:
         regex = re.compile(s.pattern, flags)
     except re.error as exc:
         raise ValueError(f"invalid regular expression: {exc}") from exc
-    files = [s.root] if s.root.is_file() else walk_files(s.root)
+    # A path named explicitly is searched whatever it is (globs, ignore files and
+    # binary detection are for what the walk finds), as rg does.
+    explicit = not s.root.is_dir()
+    if explicit:
+        files: Iterable[Path] = [s.root]
+    else:
+        overrides = GlobOverrides(s.globs)
+        files = walk_files(s.root, include_symlinks=False, overrides=overrides or None)
     results: list[FileHits] = []
     for path in files:
-        if s.root.is_dir():
-            rel = path.relative_to(s.root).as_posix()
-            if not _matches_globs(rel, path.name, s.globs):
-                continue
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 continue
             data = path.read_bytes()
         except OSError:
             continue
-        if b"\0" in data[:BINARY_SNIFF] or b"\0" in data:
-            continue  # as ripgrep: a NUL byte makes a file binary, and binary files are skipped
-        text = data.decode("utf-8", errors="replace")
+        text = decode_like_rg(data)
+        if not explicit and "\0" in text:
+            # As rg: a NUL byte makes a file binary, and binary files met while walking
+            # are skipped. (rg decides per buffer, so in a file of many megabytes a
+            # match before the first NUL can still show there; not here.)
+            continue
         hits = _search_text(regex, text, s)
         if hits is not None:
             hits.path = path
             results.append(hits)
     return results
+
+
+def decode_like_rg(data: bytes) -> str:
+    """Text as rg reads it: a BOM picks UTF-8 or UTF-16 (and is dropped), anything
+    else is UTF-8 with bad bytes replaced."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    if data.startswith(codecs.BOM_UTF16_LE):
+        return data[2:].decode("utf-16-le", errors="replace")
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return data[2:].decode("utf-16-be", errors="replace")
+    return data.decode("utf-8", errors="replace")
 
 
 def _search_text(regex: re.Pattern[str], text: str, s: Search) -> FileHits | None:
@@ -242,7 +320,8 @@ def _search_text(regex: re.Pattern[str], text: str, s: Search) -> FileHits | Non
             matched.update(range(first, min(last, len(lines) - 1) + 1))
     else:
         for i, ln in enumerate(lines):
-            found = regex.findall(ln.rstrip("\r")) if s.mode == "count" else regex.search(ln.rstrip("\r"))
+            # The line keeps a CRLF's \r, as in rg: '$' does not match before it.
+            found = regex.findall(ln) if s.mode == "count" else regex.search(ln)
             if found:
                 matched.add(i)
                 count += len(found) if s.mode == "count" else 1
@@ -362,6 +441,7 @@ class GrepTool(Tool):
         except ValueError as exc:
             return ToolResult(f"Grep failed: {exc}", is_error=True, summary="error")
         if params.glob and type_globs:
-            hits = [h for h in hits if _matches_globs("", h.path.name, type_globs)]
+            of_type = GlobOverrides(type_globs)
+            hits = [h for h in hits if of_type(h.path.name, False)]
         text, summary = format_results(hits, s, ctx, params.line_numbers, params.head_limit)
         return ToolResult(text, summary=summary)

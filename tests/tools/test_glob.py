@@ -77,6 +77,21 @@ async def test_gitignored_files_are_left_out_without_git(ws: Path, ctx: ToolCont
     assert res.content == "No files found"
 
 
+async def test_subdirectory_search_keeps_the_parent_gitignore(ws: Path, ctx: ToolContext) -> None:
+    tree(ws)
+    (ws / ".gitignore").write_text("util.py\n")
+    res = await call(glob, ctx, pattern="**/*.py", path=str(ws / "src" / "pkg"))
+    assert res.content.splitlines() == ["src/pkg/core.py"]
+
+
+async def test_gitignore_above_a_repository_does_not_apply_inside_it(ws: Path, ctx: ToolContext) -> None:
+    (ws / ".gitignore").write_text("*.py\n")
+    (ws / "repo" / ".git").mkdir(parents=True)
+    touch(ws / "repo" / "main.py")
+    res = await call(glob, ctx, pattern="*.py", path=str(ws / "repo"))
+    assert res.content.splitlines() == ["repo/main.py"]
+
+
 async def test_hidden_files_are_listed_but_not_dot_git(ws: Path, ctx: ToolContext) -> None:
     touch(ws / ".env.example")
     touch(ws / ".git" / "config")

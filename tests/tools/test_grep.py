@@ -4,6 +4,7 @@ fallback, and the two backends giving the same answer."""
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from claw_tui.tools.base import ToolContext
 from claw_tui.tools.grep import GrepTool, find_rg
 
 from ._helpers import call
+from .conftest import make_ctx
 
 RG = find_rg()
 NO_RG = "ripgrep (rg) not installed: find_rg() returned None"
@@ -168,17 +170,9 @@ async def test_glob_filter(ws: Path, ctx: ToolContext, grep: GrepTool) -> None:
     assert res.content == "Found 2 files\nsrc/web/view.tsx\nsrc/web/index.ts"
 
 
-_RG_SLASH_GLOB_BUG = pytest.mark.xfail(
-    reason="BUG: with the ripgrep backend a glob that contains '/' ('src/*.py', 'src/**/*.py') matches "
-    "nothing: rg 13 only matches such globs when the search root ends in '/', and Grep passes "
-    "str(root) without one; the Python fallback finds the files",
-    strict=True,
-)
-
-
 @pytest.mark.parametrize(
     "backend",
-    [pytest.param("rg", marks=[_RG_SLASH_GLOB_BUG, pytest.mark.skipif(RG is None, reason=NO_RG)]), "python"],
+    [pytest.param("rg", marks=pytest.mark.skipif(RG is None, reason=NO_RG)), "python"],
 )
 async def test_glob_filter_with_a_directory_part(ws: Path, ctx: ToolContext, backend: str) -> None:
     tree(ws)
@@ -270,8 +264,7 @@ SEARCHES = [
     pytest.param({"pattern": "hello world", "output_mode": "content", "-i": True}, id="ignore-case"),
     pytest.param({"pattern": "hello", "glob": "*.{ts,tsx}", "-i": True, "output_mode": "content"},
                  id="glob-braces"),
-    pytest.param({"pattern": "def", "glob": "src/**/*.py", "output_mode": "content"},
-                 marks=_RG_SLASH_GLOB_BUG, id="glob-path"),
+    pytest.param({"pattern": "def", "glob": "src/**/*.py", "output_mode": "content"}, id="glob-path"),
     pytest.param({"pattern": "return", "type": "py", "output_mode": "content"}, id="type"),
     pytest.param({"pattern": "o", "output_mode": "count"}, id="count"),
     pytest.param({"pattern": "hello", "output_mode": "count", "-i": True}, id="count-ignore-case"),
@@ -304,76 +297,204 @@ async def test_ripgrep_and_python_fallback_agree(ws: Path, ctx: ToolContext, arg
     assert py_out == rg_out
 
 
-def _negated_glob(ws: Path) -> dict[str, Any]:
+# Each edge case: the files, the Grep input, and what both backends must answer
+# (ripgrep's own behaviour, which Claude Code's ripgrep-based Grep shows).
+Edge = tuple[dict[str, Any], str]
+
+
+def _negated_glob(ws: Path) -> Edge:
     write(ws / "a.py", "needle\n")
     write(ws / "b.md", "needle\n")
-    return {"pattern": "needle", "glob": "!*.md"}
+    return {"pattern": "needle", "glob": "!*.md"}, "Found 1 file\na.py"
 
 
-def _parent_gitignore(ws: Path) -> dict[str, Any]:
+def _negated_directory_glob(ws: Path) -> Edge:
+    # '!name' excludes a directory and everything in it, as in a .gitignore.
+    write(ws / "keep" / "a.py", "needle\n")
+    write(ws / "vendor" / "lib" / "b.py", "needle\n")
+    return {"pattern": "needle", "glob": "!vendor"}, "Found 1 file\nkeep/a.py"
+
+
+def _glob_beats_gitignore(ws: Path) -> Edge:
+    # rg: a --glob "always overrides any other ignore logic" for the paths it matches.
+    write(ws / ".gitignore", "*.log\nbuild/\n")
+    write(ws / "app.log", "needle\n")
+    write(ws / "build" / "x.log", "needle\n")  # build/ itself is not matched: not entered
+    return {"pattern": "needle", "glob": "*.log"}, "Found 1 file\napp.log"
+
+
+def _parent_gitignore(ws: Path) -> Edge:
     write(ws / ".gitignore", "*.log\n")
     write(ws / "sub" / "keep.py", "needle\n")
     write(ws / "sub" / "skip.log", "needle\n")
-    return {"pattern": "needle", "path": "sub"}
+    return {"pattern": "needle", "path": "sub"}, "Found 1 file\nsub/keep.py"
 
 
-def _symlinked_file(ws: Path) -> dict[str, Any]:
+def _gitignore_above_a_repo(ws: Path) -> Edge:
+    # .gitignore files above the directory holding .git do not apply inside the repo.
+    write(ws / ".gitignore", "*.log\n")
+    (ws / "repo" / ".git").mkdir(parents=True)
+    write(ws / "repo" / "app.log", "needle\n")
+    return {"pattern": "needle", "path": "repo"}, "Found 1 file\nrepo/app.log"
+
+
+def _inside_ignored_directory(ws: Path) -> Edge:
+    # A gitignored directory named as the path is searched (its own ignore rules still apply).
+    write(ws / ".gitignore", "build/\n*.tmp\n")
+    write(ws / "build" / "out.py", "needle\n")
+    write(ws / "build" / "scratch.tmp", "needle\n")
+    return {"pattern": "needle", "path": "build"}, "Found 1 file\nbuild/out.py"
+
+
+def _symlinks(ws: Path) -> Edge:
     write(ws / "real.py", "needle\n")
     (ws / "alias.py").symlink_to("real.py")
-    return {"pattern": "needle"}
+    write(ws / "outside" / "far.py", "needle\n")
+    (ws / "inner").mkdir()
+    (ws / "inner" / "linked").symlink_to(ws / "outside", target_is_directory=True)
+    return {"pattern": "needle", "path": "inner"}, "No files found"
 
 
-def _crlf_anchor(ws: Path) -> dict[str, Any]:
+def _symlinked_file(ws: Path) -> Edge:
+    write(ws / "real.py", "needle\n")
+    (ws / "alias.py").symlink_to("real.py")
+    return {"pattern": "needle"}, "Found 1 file\nreal.py"
+
+
+def _symlink_named_as_path(ws: Path) -> Edge:
+    write(ws / "real.py", "needle\n")
+    (ws / "alias.py").symlink_to("real.py")
+    return {"pattern": "needle", "path": "alias.py"}, "Found 1 file\nalias.py"
+
+
+def _crlf_anchor(ws: Path) -> Edge:
     write(ws / "unix.txt", b"needle\n")
     write(ws / "dos.txt", b"needle\r\n")
-    return {"pattern": "needle$", "output_mode": "content"}
+    return {"pattern": "needle$", "output_mode": "content"}, "unix.txt:1:needle"
 
 
-def _explicit_binary(ws: Path) -> dict[str, Any]:
+def _crlf_lines_shown_without_cr(ws: Path) -> Edge:
+    write(ws / "dos.txt", b"one needle\r\ntwo\r\n")
+    return {"pattern": "needle", "output_mode": "content", "-A": 1}, "dos.txt:1:one needle\ndos.txt-2-two"
+
+
+def _explicit_binary(ws: Path) -> Edge:
     write(ws / "blob.bin", b"needle\x00\x01\n")
-    return {"pattern": "needle", "path": "blob.bin"}
+    return {"pattern": "needle", "path": "blob.bin"}, "Found 1 file\nblob.bin"
 
 
-def _rgignore(ws: Path) -> dict[str, Any]:
+def _explicit_binary_count(ws: Path) -> Edge:
+    write(ws / "blob.bin", b"needle one\nx\x00y\nneedle two\n")
+    return ({"pattern": "needle", "path": "blob.bin", "output_mode": "count"},
+            "blob.bin:2\n\nFound 2 total occurrences across 1 file.")
+
+
+def _rgignore(ws: Path) -> Edge:
     write(ws / ".rgignore", "hidden.py\n")
     write(ws / "hidden.py", "needle\n")
     write(ws / "shown.py", "needle\n")
-    return {"pattern": "needle"}
+    return {"pattern": "needle"}, "Found 1 file\nshown.py"
 
 
-def _bug(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(reason=f"BUG: ripgrep and the Python fallback disagree: {reason}", strict=True)
+def _dot_ignore(ws: Path) -> Edge:
+    write(ws / ".ignore", "generated/\n")
+    write(ws / "generated" / "api.py", "needle\n")
+    write(ws / "src" / "main.py", "needle\n")
+    return {"pattern": "needle"}, "Found 1 file\nsrc/main.py"
+
+
+def _rgignore_beats_gitignore(ws: Path) -> Edge:
+    # .rgignore outranks .gitignore: its '!' brings back what .gitignore hides.
+    write(ws / ".gitignore", "*.gen.py\n")
+    write(ws / ".rgignore", "!keep.gen.py\n")
+    write(ws / "keep.gen.py", "needle\n")
+    write(ws / "drop.gen.py", "needle\n")
+    return {"pattern": "needle"}, "Found 1 file\nkeep.gen.py"
+
+
+def _byte_order_marks(ws: Path) -> Edge:
+    write(ws / "utf16.txt", "needle in utf-16\n".encode("utf-16"))
+    write(ws / "utf8bom.txt", b"\xef\xbb\xbfneedle after a BOM\n")
+    return ({"pattern": "^needle", "output_mode": "content"},
+            "utf16.txt:1:needle in utf-16\nutf8bom.txt:1:needle after a BOM")
 
 
 EDGE_CASES = [
-    pytest.param(_negated_glob, marks=_bug(
-        "a negated glob ('!*.md') excludes with rg; the fallback (wcmatch without NEGATE) matches no "
-        "file at all and answers 'No files found'"), id="negated-glob"),
-    pytest.param(_parent_gitignore, marks=_bug(
-        "outside a git repo, searching a subdirectory: rg (--no-require-git) applies the workspace's "
-        ".gitignore, the fallback walk only applies .gitignore files from the search root down"),
-        id="parent-gitignore"),
-    pytest.param(_symlinked_file, marks=_bug(
-        "rg does not follow a symlinked file; the fallback walk yields it and searches it"),
-        id="symlinked-file"),
-    pytest.param(_crlf_anchor, marks=_bug(
-        "'$' matches before \\r\\n in the fallback (it strips \\r) but not in rg (no --crlf)"),
-        id="crlf-anchor"),
-    pytest.param(_explicit_binary, marks=_bug(
-        "a binary file named explicitly as path is searched by rg (and listed), skipped by the fallback"),
-        id="explicit-binary-path"),
-    pytest.param(_rgignore, marks=_bug(
-        "rg honours .rgignore files (--no-ignore-dot does not cover them); the fallback does not"),
-        id="rgignore"),
+    pytest.param(_negated_glob, id="negated-glob"),
+    pytest.param(_negated_directory_glob, id="negated-directory-glob"),
+    pytest.param(_glob_beats_gitignore, id="glob-beats-gitignore"),
+    pytest.param(_parent_gitignore, id="parent-gitignore"),
+    pytest.param(_gitignore_above_a_repo, id="gitignore-above-a-repo"),
+    pytest.param(_inside_ignored_directory, id="inside-ignored-directory"),
+    pytest.param(_symlinked_file, id="symlinked-file"),
+    pytest.param(_symlinks, id="symlinked-directory"),
+    pytest.param(_symlink_named_as_path, id="symlink-named-as-path"),
+    pytest.param(_crlf_anchor, id="crlf-anchor"),
+    pytest.param(_crlf_lines_shown_without_cr, id="crlf-display"),
+    pytest.param(_explicit_binary, id="explicit-binary-path"),
+    pytest.param(_explicit_binary_count, id="explicit-binary-count"),
+    pytest.param(_rgignore, id="rgignore"),
+    pytest.param(_dot_ignore, id="dot-ignore"),
+    pytest.param(_rgignore_beats_gitignore, id="rgignore-beats-gitignore"),
+    pytest.param(_byte_order_marks, id="byte-order-marks"),
 ]
+
+
+@pytest.mark.parametrize("setup", EDGE_CASES)
+async def test_edge_cases_answer_as_ripgrep_does(ws: Path, ctx: ToolContext, grep: GrepTool, setup: Any) -> None:
+    args, expected = setup(ws)
+    res = await call(grep, ctx, **args)
+    assert not res.is_error, res.content
+    assert res.content == expected
 
 
 @pytest.mark.skipif(RG is None, reason=NO_RG)
 @pytest.mark.parametrize("setup", EDGE_CASES)
 async def test_backends_agree_on_edge_cases(ws: Path, ctx: ToolContext, setup: Any) -> None:
-    args = setup(ws)
+    args, _ = setup(ws)
     rg_out, py_out = await _both(ctx, args)
     assert py_out == rg_out
+
+
+# Lines the generated ignore files are made of: negations, anchors, directory-only
+# lines, '**' in every position, escapes.
+IGNORE_LINES = ["*.py", "!*.py", "a/", "a", "/a", "b/*.txt", "**/c", "!keep.py", "*.txt", "!b/", "c/**", "/b/c",
+                "d*", "!d1", "a/**/x.py", "\\!bang", "!*/", "x.py", "sub/", "!sub/x.py", "**/*.md", "c/**/", "*/",
+                "**/sub/**", "[ab]", "?", "a/*", "!/b", "*.py/", "!c/**", "# comment", ""]
+
+
+def _random_tree(root: Path, rng: random.Random) -> Path:
+    dirs = [root]
+    for _ in range(8):
+        d = rng.choice(dirs) / rng.choice(["a", "b", "c", "d1", "d2", "sub"])
+        d.mkdir(exist_ok=True)
+        dirs.append(d)
+    for d in dirs:
+        for leaf in rng.sample(["x.py", "keep.py", "y.txt", "z.md", "!bang", "w"], 3):
+            (d / leaf).write_text("needle\n")
+        for kind in (".gitignore", ".ignore", ".rgignore"):
+            if rng.random() < 0.3:
+                (d / kind).write_text("\n".join(rng.sample(IGNORE_LINES, rng.randint(1, 3))) + "\n")
+    if rng.random() < 0.3:
+        (rng.choice(dirs) / ".git").mkdir(exist_ok=True)
+    return rng.choice(dirs)
+
+
+@pytest.mark.skipif(RG is None, reason=NO_RG)
+async def test_fallback_walk_ignores_what_ripgrep_ignores(tmp_path: Path) -> None:
+    # Generated trees of .gitignore/.ignore/.rgignore files (and sometimes a .git)
+    # searched from a random directory: both backends must find the same files.
+    rng = random.Random(20240611)
+    for trial in range(30):
+        root = tmp_path / f"t{trial}"
+        root.mkdir()
+        start = _random_tree(root, rng)
+        ctx = make_ctx(start)
+        try:
+            rg_out, py_out = await _both(ctx, {"pattern": "needle"})
+        finally:
+            ctx.bus.close()
+        assert py_out == rg_out, f"trial {trial}, searching {start}"
 
 
 def test_rg_availability_is_reported() -> None:

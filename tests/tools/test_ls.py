@@ -40,12 +40,6 @@ async def test_nested_tree_with_slashes_on_directories(ws: Path, ctx: ToolContex
     ]
 
 
-@pytest.mark.xfail(
-    reason="BUG: LS prints a directory's children only after all of its later siblings (walk_files "
-    "yields each directory's entries before descending), so children of an earlier directory appear "
-    "indented under the last directory: a/x.txt is shown inside c/",
-    strict=True,
-)
 async def test_children_follow_their_own_directory(ws: Path, ctx: ToolContext) -> None:
     make(ws, "a/x.txt", "b.txt", "c/y.txt")
     res = await call(ls, ctx, path=str(ws))
@@ -56,6 +50,25 @@ async def test_children_follow_their_own_directory(ws: Path, ctx: ToolContext) -
         "  - b.txt",
         "  - c/",
         "    - y.txt",
+    ]
+
+
+async def test_deep_tree_is_in_depth_first_order(ws: Path, ctx: ToolContext) -> None:
+    make(ws, "a/b/c.txt", "a/b/d/e.txt", "a/f.txt", "a/g/h.txt", "i.txt", "j/k.txt")
+    res = await call(ls, ctx, path=str(ws))
+    assert res.content.splitlines() == [
+        f"- {ws}/",
+        "  - a/",
+        "    - b/",
+        "      - c.txt",
+        "      - d/",
+        "        - e.txt",
+        "    - f.txt",
+        "    - g/",
+        "      - h.txt",
+        "  - i.txt",
+        "  - j/",
+        "    - k.txt",
     ]
 
 
@@ -75,6 +88,30 @@ async def test_gitignored_entries_are_left_out(ws: Path, ctx: ToolContext) -> No
     (ws / ".gitignore").write_text("dist/\n*.tmp\n")
     res = await call(ls, ctx, path=str(ws))
     assert res.content.splitlines() == [f"- {ws}/", "  - .gitignore", "  - keep.py"]
+
+
+async def test_subdirectory_keeps_the_workspace_gitignore(ws: Path, ctx: ToolContext) -> None:
+    # No git repository: the workspace's .gitignore still hides sub/out.log when
+    # only sub/ is listed, as it does when the whole workspace is.
+    make(ws, "sub/keep.py", "sub/out.log")
+    (ws / ".gitignore").write_text("*.log\n")
+    res = await call(ls, ctx, path=str(ws / "sub"))
+    assert res.content.splitlines() == [f"- {ws}/sub/", "  - keep.py"]
+
+
+async def test_a_gitignored_directory_named_as_path_is_listed(ws: Path, ctx: ToolContext) -> None:
+    make(ws, "node_modules/react/index.js", "node_modules/react/debug.log")
+    (ws / ".gitignore").write_text("node_modules/\n*.log\n")
+    res = await call(ls, ctx, path=str(ws / "node_modules"))
+    assert res.content.splitlines() == [f"- {ws}/node_modules/", "  - react/", "    - index.js"]
+
+
+async def test_dot_ignore_and_rgignore_hide_entries(ws: Path, ctx: ToolContext) -> None:
+    make(ws, "main.py", "generated/api.py", "snapshot.bin")
+    (ws / ".ignore").write_text("generated/\n")
+    (ws / ".rgignore").write_text("*.bin\n")
+    res = await call(ls, ctx, path=str(ws))
+    assert res.content.splitlines() == [f"- {ws}/", "  - .ignore", "  - .rgignore", "  - main.py"]
 
 
 async def test_relative_path(ws: Path, ctx: ToolContext) -> None:
