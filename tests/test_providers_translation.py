@@ -153,3 +153,17 @@ def test_cost_uses_all_four_prices():
     usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000, cache_creation_input_tokens=1_000_000,
                   cache_read_input_tokens=1_000_000)
     assert info.cost(usage) == pytest.approx(info.input + info.output + info.cache_write + info.cache_read)
+
+
+async def test_a_streamed_server_tool_block_does_not_break_the_turn(server, workspace):
+    """Anthropic streams server_tool_use input as input_json_delta too: it is not one of our calls."""
+    from tests.conftest import make_session
+
+    server.add({"blocks": [{"type": "web_search", "query": "textual markdown stream",
+                            "results": [{"title": "Textual", "url": "https://textual.textualize.io"}]},
+                           {"type": "text", "text": "Found it."}], "stop_reason": "end_turn"})
+    session = make_session(server, workspace, "anthropic")
+    result = await session.run("search")
+    await session.close()
+    assert result.outcome == "success" and result.result == "Found it."
+    assert not session.agent.messages[-1].tool_uses

@@ -163,7 +163,10 @@ class AnthropicProvider:
                             block["text"].append(delta.text)
                             yield StreamText(delta.text)
                         elif dkind == "input_json_delta":
-                            block["json"].append(delta.partial_json)
+                            # Server tools (server_tool_use) stream input too; only our own
+                            # tool calls keep it.
+                            if "json" in block:
+                                block["json"].append(delta.partial_json)
                         elif dkind == "thinking_delta":
                             block["thinking"].append(delta.thinking)
                             yield StreamThinking(delta.thinking)

@@ -15,7 +15,18 @@ A scenario is a list of responses. Each response is a dict::
                 {"type": "cut"}],          # one per attempt, before the response is served whole
      "chunk_chars": 8,                     # text per delta
      "delay": 0.0,                         # seconds between deltas (a slow token rate)
+     "latency": 0.0,                       # seconds before the response starts (a slow model)
      "usage": {"input_tokens": 10, "output_tokens": 5}}   # optional override
+
+Anthropic's server-side web search (``web_search_20250305``) is scripted with::
+
+    {"type": "web_search", "query": "...",                       # server_tool_use + its result
+     "results": [{"title": "...", "url": "...", "page_age": "..."}]}   # or "error_code": "max_uses_exceeded"
+    {"type": "text", "text": "...", "citations": [{"url": "...", "title": "...", "cited_text": "..."}]}
+
+or with the two raw blocks, ``{"type": "server_tool_use", "name": "web_search", "input": {...}}`` and
+``{"type": "web_search_tool_result", "content": [...]}`` (answering the server_tool_use before it).
+OpenAI responses leave these blocks out.
 
 Fault types: ``status`` (an HTTP error with optional ``retry_after`` seconds or
 ``retry_after_ms``), ``cut`` (the stream ends after the tool calls but before
@@ -104,6 +115,52 @@ def _request_text(api: str, body: dict[str, Any]) -> str:
     return json.dumps(body.get("system", "")) + json.dumps(body.get("messages", []))
 
 
+def _search_result(r: dict[str, Any]) -> dict[str, Any]:
+    url = r.get("url", "")
+    return {"type": "web_search_result", "url": url, "title": r.get("title", ""),
+            "encrypted_content": r.get("encrypted_content") or "enc_" + hashlib.sha256(url.encode()).hexdigest()[:24],
+            "page_age": r.get("page_age")}
+
+
+def _citation(c: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "web_search_result_location", "url": c.get("url", ""), "title": c.get("title"),
+            "cited_text": c.get("cited_text", ""),
+            "encrypted_index": c.get("encrypted_index") or "idx_" + hashlib.sha256(c.get("url", "").encode()).hexdigest()[:16]}
+
+
+def _expand_server_tools(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Scenario blocks with ``web_search`` shorthands written out as the API's server tool blocks."""
+
+    def result(tool_use_id: str | None, spec: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
+        content: Any
+        if "error_code" in spec:
+            content = {"type": "web_search_tool_result_error", "error_code": spec["error_code"]}
+        else:
+            content = [_search_result(r) for r in results]
+        return {"type": "web_search_tool_result", "tool_use_id": tool_use_id, "content": content}
+
+    out: list[dict[str, Any]] = []
+    last_id: str | None = None
+    for b in blocks:
+        kind = b["type"]
+        if kind in ("web_search", "server_tool_use"):
+            last_id = b.get("id") or f"srvtoolu_{uuid.uuid4().hex[:22]}"
+            use_input = b.get("input", {"query": b.get("query", "")})
+            out.append({"type": "server_tool_use", "id": last_id, "name": b.get("name", "web_search"),
+                        "input": use_input})
+            if kind == "web_search":
+                out.append(result(last_id, b, b.get("results", [])))
+        elif kind == "web_search_tool_result":
+            out.append(result(b.get("tool_use_id") or last_id, b, b.get("content", [])))
+        else:
+            out.append(b)
+    return out
+
+
+def _web_searches(blocks: list[dict[str, Any]]) -> int:
+    return sum(1 for b in blocks if b["type"] == "server_tool_use" and b.get("name") == "web_search")
+
+
 class ScriptedModelServer:
     def __init__(self, responses: Iterable[dict[str, Any]] = (), *, model: str = DEFAULT_MODEL,
                  flush_every: int = 1) -> None:
@@ -134,6 +191,13 @@ class ScriptedModelServer:
     def remaining(self) -> int:
         with self._lock:
             return len(self._pending)
+
+    def discard_pending(self) -> int:
+        """Drop the responses not served yet (a test that killed its client mid-scenario). Returns how many."""
+        with self._lock:
+            n = len(self._pending)
+            self._pending.clear()
+            return n
 
     def _take(self, api: str, body: dict[str, Any]) -> tuple[_Pending | None, dict[str, Any] | None]:
         """The response for this request and the fault to inject on this attempt."""
@@ -282,6 +346,8 @@ class ScriptedModelServer:
     async def _anthropic(self, request: Request) -> Response:
         body = await self._record(request, "anthropic")
         pending, fault = self._take("anthropic", body)
+        if not await self._wait_latency(request, pending):
+            return Response(status_code=499)  # the client gave up waiting
         if fault is not None and fault["type"] == "status":
             return self._error_response("anthropic", fault)
         spec = pending.spec if pending else {"blocks": [{"type": "text", "text": EXHAUSTED_TEXT}]}
@@ -293,6 +359,8 @@ class ScriptedModelServer:
     async def _openai(self, request: Request) -> Response:
         body = await self._record(request, "openai")
         pending, fault = self._take("openai", body)
+        if not await self._wait_latency(request, pending):
+            return Response(status_code=499)
         if fault is not None and fault["type"] == "status":
             return self._error_response("openai", fault)
         spec = pending.spec if pending else {"blocks": [{"type": "text", "text": EXHAUSTED_TEXT}]}
@@ -300,6 +368,19 @@ class ScriptedModelServer:
             return JSONResponse(self._whole_message("openai", body, spec))
         events = self._openai_events(body, spec, fault)
         return StreamingResponse(self._pace(events, spec, fault), media_type="text/event-stream")
+
+    @staticmethod
+    async def _wait_latency(request: Request, pending: _Pending | None) -> bool:
+        """Wait out the response's ``latency``; False if the client disconnected meanwhile
+        (an interrupted agent), so no handler outlives the requests it serves."""
+        latency = float(pending.spec.get("latency", 0.0)) if pending is not None else 0.0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + latency
+        while (left := deadline - loop.time()) > 0:
+            if await request.is_disconnected():
+                return False
+            await asyncio.sleep(min(0.05, left))
+        return True
 
     async def _pace(self, events: list[bytes | None], spec: dict[str, Any], fault: dict[str, Any] | None) -> AsyncIterator[bytes]:
         delay = float(spec.get("delay", 0.0))
@@ -328,12 +409,20 @@ class ScriptedModelServer:
         stop = spec.get("stop_reason") or ("tool_use" if tools else "end_turn")
         if api == "anthropic":
             content: list[dict[str, Any]] = []
+            blocks = _expand_server_tools(blocks)
             for b in blocks:
                 if b["type"] == "text":
-                    content.append({"type": "text", "text": b["text"]})
+                    block: dict[str, Any] = {"type": "text", "text": b["text"]}
+                    if b.get("citations"):
+                        block["citations"] = [_citation(c) for c in b["citations"]]
+                    content.append(block)
                 elif b["type"] == "tool_use":
                     content.append({"type": "tool_use", "id": b.get("id") or f"toolu_{uuid.uuid4().hex[:22]}",
                                     "name": b["name"], "input": b.get("input", {})})
+                elif b["type"] in ("server_tool_use", "web_search_tool_result"):
+                    content.append(b)
+            if searches := _web_searches(blocks):
+                usage = {**usage, "server_tool_use": {"web_search_requests": searches}}
             return {"id": f"msg_{uuid.uuid4().hex[:20]}", "type": "message", "role": "assistant", "model": model,
                     "content": content, "stop_reason": stop, "stop_sequence": None, "usage": usage}
         calls = [{"id": b.get("id") or f"call_{uuid.uuid4().hex[:22]}", "type": "function",
@@ -355,7 +444,7 @@ class ScriptedModelServer:
         def sse(kind: str, data: dict[str, Any]) -> bytes:
             return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
-        blocks = spec.get("blocks", [])
+        blocks = _expand_server_tools(spec.get("blocks", []))
         chunk = int(spec.get("chunk_chars", 8))
         out_chars = sum(len(b.get("text", "") or b.get("thinking", "") or json.dumps(b.get("input", {}))) for b in blocks)
         usage = self._usage("anthropic", body, spec, out_chars)
@@ -381,6 +470,18 @@ class ScriptedModelServer:
                                                            "delta": {"type": "text_delta", "text": text[j:j + chunk]}}))
                     if fault and fault["type"] == "disconnect" and j >= len(text) // 2 and None not in out:
                         out.append(None)
+                for c in b.get("citations") or ():
+                    out.append(sse("content_block_delta", {"type": "content_block_delta", "index": i,
+                                                           "delta": {"type": "citations_delta", "citation": _citation(c)}}))
+            elif kind == "server_tool_use":
+                out.append(sse("content_block_start", {"type": "content_block_start", "index": i,
+                                                       "content_block": {**b, "input": {}}}))
+                raw = json.dumps(b.get("input", {}))
+                for j in range(0, len(raw), 16):
+                    out.append(sse("content_block_delta", {"type": "content_block_delta", "index": i,
+                                                           "delta": {"type": "input_json_delta", "partial_json": raw[j:j + 16]}}))
+            elif kind == "web_search_tool_result":
+                out.append(sse("content_block_start", {"type": "content_block_start", "index": i, "content_block": b}))
             elif kind == "thinking":
                 out.append(sse("content_block_start", {"type": "content_block_start", "index": i,
                                                        "content_block": {"type": "thinking", "thinking": "", "signature": ""}}))
@@ -410,8 +511,11 @@ class ScriptedModelServer:
         if fault and fault["type"] == "disconnect" and None not in out:
             out.append(None)
         stop = spec.get("stop_reason") or ("tool_use" if has_tool else "end_turn")
+        final_usage: dict[str, Any] = {"output_tokens": usage["output_tokens"]}
+        if searches := _web_searches(blocks):
+            final_usage["server_tool_use"] = {"web_search_requests": searches}
         out.append(sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
-                                         "usage": {"output_tokens": usage["output_tokens"]}}))
+                                         "usage": final_usage}))
         out.append(sse("message_stop", {"type": "message_stop"}))
         return out
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
+from claw_tui.permissions.sandbox import SandboxUnavailable
 from claw_tui.tools.base import Tool, ToolContext, ToolInput, ToolResult
 
 DEFAULT_TIMEOUT_MS = 120_000
@@ -32,6 +33,10 @@ class BashInput(ToolInput):
     )
     description: str | None = Field(
         default=None, description="Clear, concise description of what this command does in 5-10 words"
+    )
+    run_in_background: bool = Field(
+        default=False,
+        description="Set to true to run this command in the background. Use BashOutput to read the output later.",
     )
 
 
@@ -66,13 +71,13 @@ class HeadTail:
         return head + self.tail
 
 
-async def kill_process_group(proc: asyncio.subprocess.Process) -> None:
-    """SIGTERM the command's whole process group, then SIGKILL what is left."""
+async def kill_process_group(proc: asyncio.subprocess.Process, grace: float = 2.0) -> None:
+    """SIGTERM the command's whole process group, then SIGKILL what is left after ``grace`` s."""
     if proc.returncode is not None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)  # orphans still in the group
         return
-    for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, sig)
         try:
@@ -101,6 +106,10 @@ class BashTool(Tool):
         "(the timeout field is in milliseconds).\n"
         f"- Output beyond {MAX_OUTPUT_CHARS:,} characters is cut in the middle.\n"
         "- Commands get no stdin: never run interactive programs.\n"
+        "- run_in_background: true starts the command and returns at once with a shell ID (no timeout; "
+        "the cwd does not change). Read its new output with BashOutput, stop it with KillShell; "
+        "background shells are killed when the session ends. Do not add '&' yourself, and do not "
+        "background `sleep`.\n"
         "- Prefer Read, Edit, Glob and Grep over cat, sed, find and grep."
     )
 
@@ -108,42 +117,56 @@ class BashTool(Tool):
         return params.command
 
     def paths(self, params: Any, ctx: ToolContext) -> list[Path]:
-        return []
+        # The directory the command runs in: the policy resolves the files the line reads and
+        # writes (redirects, cat/cp/rm arguments…) against it (permissions/policy.py).
+        return [Path(ctx.cwd)]
 
     def preview(self, params: BashInput, ctx: ToolContext) -> dict[str, Any] | None:
         preview: dict[str, Any] = {"kind": "command", "command": params.command, "cwd": ctx.cwd}
         if params.description:
             preview["note"] = params.description
+        if params.run_in_background:
+            preview["background"] = True
+            preview["note"] = " — ".join(filter(None, ("runs in the background", params.description)))
         return preview
 
     def approval_description(self, params: BashInput, ctx: ToolContext) -> str:
-        where = f"  (in {ctx.cwd})"
+        where = f"  (in {ctx.cwd}{', in the background' if params.run_in_background else ''})"
         return f"$ {params.command}{where}"
 
     async def run(self, params: BashInput, ctx: ToolContext) -> ToolResult:
+        if params.run_in_background:
+            return await self._run_in_background(params, ctx)
         timeout_ms = min(params.timeout or DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
         cwd = ctx.cwd if os.path.isdir(ctx.cwd) else str(ctx.workspace)
-        fd, cwd_file = tempfile.mkstemp(prefix="claw-cwd-")
+        try:
+            box = ctx.sandbox.prepare(params.command, cwd) if ctx.sandbox is not None else None
+        except SandboxUnavailable as exc:
+            return ToolResult(str(exc), is_error=True, summary="no sandbox")
+        # Inside the sandbox the cwd file must be somewhere the command may write: its private tmp.
+        fd, cwd_file = tempfile.mkstemp(prefix="claw-cwd-", dir=box.tmp_dir if box else None)
         os.close(fd)
         # The EXIT trap records where the command left the shell, even if it calls `exit`.
-        script = f"trap 'pwd -P > {_quote(cwd_file)}' EXIT\n{params.command}"
+        script = f"trap 'pwd -P > {_quote(box.inside(cwd_file) if box else cwd_file)}' EXIT\n{params.command}"
         out = HeadTail()
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         try:
             proc = await asyncio.create_subprocess_exec(
-                "bash",
-                "-c",
-                script,
+                *(box.argv(script) if box else ("bash", "-c", script)),
                 cwd=cwd,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
-                env=command_env(),
+                env=box.env(command_env()) if box else command_env(),
+                pass_fds=box.pass_fds if box else (),
             )
         except OSError as exc:
             os.unlink(cwd_file)
             return ToolResult(f"Could not start bash: {exc}", is_error=True, summary="failed to start")
+        finally:
+            if box is not None:
+                box.close()
         ctx.processes.add(proc)
 
         async def pump() -> None:
@@ -196,6 +219,9 @@ class BashTool(Tool):
             parts.append(f"Command timed out after {timeout_ms / 1000:g} s and was killed.")
         elif code:
             parts.append(f"[exit code {code}]")
+            blocked = box.explain(text, cwd, code) if box is not None else None
+            if blocked:
+                parts.append(blocked)
         if note:
             parts.append(note)
         content = "\n".join(parts) if parts else "(no output)"
@@ -205,6 +231,38 @@ class BashTool(Tool):
             is_error=bool(code) or timed_out,
             summary=summary,
             display={"kind": "command", "command": params.command, "exit_code": code, "cwd": cwd},
+        )
+
+    async def _run_in_background(self, params: BashInput, ctx: ToolContext) -> ToolResult:
+        shells = ctx.background
+        if shells is None:
+            return ToolResult(
+                "Background shells are not available here (this context has no background shell registry); "
+                "run the command without run_in_background.",
+                is_error=True,
+                summary="no background shells",
+            )
+        cwd = ctx.cwd if os.path.isdir(ctx.cwd) else str(ctx.workspace)
+        try:
+            box = ctx.sandbox.prepare(params.command, cwd) if ctx.sandbox is not None else None
+        except SandboxUnavailable as exc:
+            return ToolResult(str(exc), is_error=True, summary="no sandbox")
+        try:
+            shell = await shells.start(
+                params.command, cwd=cwd, env=box.env(command_env()) if box else command_env(),
+                agent_id=ctx.agent_id, argv=box.argv(params.command) if box else None,
+                pass_fds=box.pass_fds if box else (),
+            )
+        except (OSError, RuntimeError) as exc:
+            return ToolResult(f"Could not start bash: {exc}", is_error=True, summary="failed to start")
+        finally:
+            if box is not None:
+                box.close()
+        return ToolResult(
+            f"Command running in background with ID: {shell.id}",
+            summary=f"background {shell.id}",
+            display={"kind": "command", "command": params.command, "exit_code": None, "cwd": cwd,
+                     "background": shell.id},
         )
 
     @staticmethod

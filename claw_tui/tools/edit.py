@@ -46,9 +46,9 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool) -> tuple[str, i
     return result, first
 
 
-def _check_empty_old(params: EditInput, before: str) -> None:
+def check_empty_old(old_string: str, before: str) -> None:
     # An empty old_string "matches" between every character: only an empty file may be filled so.
-    if params.old_string == "" and before != "":
+    if old_string == "" and before != "":
         raise EditError("old_string is empty but the file already has content. To create a file use an "
                         "empty old_string on a path that does not exist; to change this one, give the text "
                         "to replace.")
@@ -84,7 +84,7 @@ class EditTool(Tool):
             before = decode_strict(path.read_bytes(), path)
         except ValueError as exc:
             raise EditError(str(exc)) from None
-        _check_empty_old(params, before)
+        check_empty_old(params.old_string, before)
         after, _ = apply_edit(before, params.old_string, params.new_string, params.replace_all)
         return before, after
 
@@ -125,7 +125,7 @@ class EditTool(Tool):
             return ToolResult(problem, is_error=True, summary="refused")
         try:
             before = decode_strict(path.read_bytes(), path)
-            _check_empty_old(params, before)
+            check_empty_old(params.old_string, before)
             after, offset = apply_edit(before, params.old_string, params.new_string, params.replace_all)
         except ValueError as exc:
             return ToolResult(str(exc), is_error=True, summary="not UTF-8")
