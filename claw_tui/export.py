@@ -49,5 +49,8 @@ def export_conversation(session: Any, target: str = "") -> Path:
     else:
         text = conversation_markdown(messages, title=f"claw conversation {session.id}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    # Secrets never leave the process in a file claw writes (claw_tui/redact.py).
+    from claw_tui.redact import redact
+
+    path.write_text(redact(text), encoding="utf-8")
     return path

@@ -6,6 +6,10 @@ import datetime as dt
 import platform
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from claw_tui.engine.context import DiscoveredContext
 
 BASE = """You are claw, an AI coding agent working in a developer's terminal. You help with \
 software engineering tasks: reading and changing code, running commands, finding and fixing bugs.
@@ -63,7 +67,10 @@ def build_system_prompt(
     model: str,
     append: str | None = None,
     today: dt.date | None = None,
+    context: DiscoveredContext | None = None,
 ) -> str:
+    """``context``: the memory files found (CLAW.md, CLAUDE.md, AGENTS.md …), rendered after
+    the environment facts."""
     today = today or dt.date.today()
     env = (
         "# Environment\n"
@@ -75,6 +82,9 @@ def build_system_prompt(
         f"Tools available: {', '.join(tool_names)}\n"
     )
     prompt = f"{BASE}\n{env}"
+    memory = context.render() if context is not None else ""
+    if memory:
+        prompt += f"\n{memory}"
     if append:
         prompt += f"\n{append.strip()}\n"
     return prompt
