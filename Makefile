@@ -4,24 +4,25 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench clean
+.PHONY: run test bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
+$(TEST_STAMP): pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(STAMP)
 
-# `make run` opens the workspace on the built-in demo: a scripted model server on
-# 127.0.0.1 and a small project in a temporary directory, so no key is needed.
+# `make run` starts claw in this directory. Without an API key it opens the
+# first-run setup, whose "Try the demo" runs the built-in scenario against a
+# scripted model server on 127.0.0.1 in a temporary project: no key needed.
 run: $(STAMP)
-	$(BIN)/claw --demo
+	$(BIN)/claw
 
 test: $(TEST_STAMP)
 	@scripts/install-system-deps.sh
@@ -29,6 +30,10 @@ test: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+
+# The SVGs in screenshots/, rendered by the app itself from the demo scenario.
+screenshots: $(TEST_STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV)

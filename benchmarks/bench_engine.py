@@ -188,6 +188,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--write", action="store_true", help="record the results in benchmarks/RESULTS.md")
     args = ap.parse_args()
+    # Sessions and settings of the runs stay out of the user's own dirs (children inherit this).
+    scratch = tempfile.mkdtemp(prefix="claw-bench-")
+    os.environ.setdefault("CLAW_DATA_DIR", scratch)
+    os.environ.setdefault("CLAW_CONFIG_DIR", scratch)
 
     version = bench_version(max(args.runs, 10))
     print(f"claw --version: median {version['median_ms']:.0f} ms, best {version['min_ms']:.0f} ms (target ≤ 150 ms)")

@@ -22,6 +22,10 @@ from claw_tui.events import (
     ApprovalRequested,
     ApprovalResolved,
     Event,
+    Question,
+    QuestionAnswered,
+    QuestionAnswers,
+    QuestionAsked,
     TextDelta,
     ThinkingDelta,
     ToolOutputDelta,
@@ -285,3 +289,46 @@ class EventBus:
             )
         )
         return decision
+
+    # -- questions -------------------------------------------------------------
+
+    async def request_question(
+        self,
+        *,
+        agent_id: str,
+        agent_name: str,
+        call_id: str,
+        questions: tuple[Question, ...],
+    ) -> QuestionAnswers:
+        """Publish questions for the person and wait for whoever answers them.
+
+        The subscribers that answer approvals (``approver=True``) answer questions too.
+        """
+        if not self.has_approver:
+            return QuestionAnswers(
+                {}, declined=True, message="No one is there to answer questions.", answered_by="nobody"
+            )
+        future: asyncio.Future[QuestionAnswers] = asyncio.get_running_loop().create_future()
+        request_id = uuid.uuid4().hex[:12]
+        self.publish(
+            QuestionAsked(
+                agent_id=agent_id,
+                request_id=request_id,
+                questions=questions,
+                future=future,
+                agent_name=agent_name,
+                call_id=call_id,
+            )
+        )
+        try:
+            answers = await future
+        except asyncio.CancelledError:
+            if not future.done():
+                future.cancel()
+            raise
+        self.publish(
+            QuestionAnswered(
+                agent_id=agent_id, request_id=request_id, declined=answers.declined, answered_by=answers.answered_by
+            )
+        )
+        return answers

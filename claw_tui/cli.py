@@ -12,14 +12,17 @@ import sys
 from claw_tui import __version__
 
 OUTPUT_FORMATS = ("text", "json", "stream-json")
-PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
+# permissions/policy.py MODES and MODE_ALIASES, written out: importing the policy here would
+# slow `claw --version` down (tests/security/test_policy_modes.py keeps the two in step).
+PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions", "allowlist", "denylist", "dontAsk")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="claw",
         description="claw: a terminal workspace for an AI coding agent.",
-        epilog='Examples: claw -p "explain this repo" --output-format json;  claw --demo',
+        epilog='Examples: claw -p "explain this repo" --output-format json;  claw --demo;  '
+               'claw mcp add time -- uvx mcp-server-time (claw mcp --help for MCP servers)',
     )
     p.add_argument("prompt", nargs="?", help="the first prompt (with -p: the task to run headless)")
     p.add_argument("-p", "--print", dest="headless", action="store_true",
@@ -31,7 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="provider base URL (an OpenAI-compatible server for --provider compatible)")
     p.add_argument("--max-turns", type=int, help="stop after this many model responses")
     p.add_argument("--max-budget-usd", type=float, help="stop once the session has cost this much")
-    p.add_argument("--permission-mode", choices=PERMISSION_MODES, default="default")
+    p.add_argument("--permission-mode", choices=PERMISSION_MODES, default=None,
+                   help="default: the settings' permissions.defaultMode, a resumed session's mode, else default. "
+                        "allowlist (alias dontAsk): only what allow rules name runs, the rest is refused; "
+                        "denylist: everything runs except what deny rules name")
+    p.add_argument("--trust", action="store_true",
+                   help="trust this folder for this run: its own settings (allow rules, hooks, env, modes) and "
+                        "MCP servers apply without the trust dialog (not remembered)")
+    p.add_argument("-r", "--resume", nargs="?", const="", default=None, metavar="ID",
+                   help="continue a stored session of this directory (without ID: pick one from a list)")
+    p.add_argument("-c", "--continue", dest="continue_session", action="store_true",
+                   help="continue the most recent session of this directory")
+    p.add_argument("--fork-session", action="store_true",
+                   help="with --resume or --continue: continue in a new session, leaving the stored one as it was")
     p.add_argument("--allowedTools", "--allowed-tools", dest="allowed_tools", nargs="+", action="extend", default=[],
                    metavar="RULE", help='rules to allow, e.g. "Bash(git status:*)" Edit "Read(./src/**)"')
     p.add_argument("--disallowedTools", "--disallowed-tools", dest="disallowed_tools", nargs="+", action="extend",
@@ -39,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--append-system-prompt", help="text added to the end of the system prompt")
     p.add_argument("--system-prompt", help="replace the system prompt")
     p.add_argument("--cwd", help="the project directory (default: the current directory)")
+    p.add_argument("--mcp-config", dest="mcp_config", nargs="+", action="extend", default=[],
+                   metavar="FILE_OR_JSON", help="MCP servers from these files or JSON strings ({\"mcpServers\": ...})")
+    p.add_argument("--strict-mcp-config", action="store_true",
+                   help="use only the --mcp-config servers, not .mcp.json or your own")
     p.add_argument("--add-dir", dest="add_dirs", nargs="+", action="extend", default=[], metavar="DIR",
                    help="more directories the agent may work in")
     p.add_argument("--verbose", action="store_true", help="headless: print the live transcript as well")
@@ -55,16 +74,28 @@ def _config(args: argparse.Namespace):  # -> RunConfig
     values = {
         "allowed_tools": args.allowed_tools,
         "disallowed_tools": args.disallowed_tools,
-        "permission_mode": args.permission_mode,
         "add_dirs": args.add_dirs,
+        "mcp_config": args.mcp_config,
+        "strict_mcp_config": args.strict_mcp_config,
     }
+    if args.resume:  # "" (no id): the TUI shows the session picker instead
+        values["resume"] = args.resume
+    if args.continue_session:
+        values["continue_session"] = True
+    if args.trust:
+        values["trust"] = True
+    if args.fork_session:
+        if args.resume is None and not args.continue_session:
+            raise SystemExit("claw: --fork-session goes with --resume ID or --continue")
+        values["fork_session"] = True
     for key in ("model", "provider", "base_url", "max_turns", "max_budget_usd", "append_system_prompt",
-                "system_prompt", "cwd"):
+                "system_prompt", "cwd", "permission_mode"):
         value = getattr(args, key)
         if value is not None:
             values[key] = value
     import os
 
+    _first_run_defaults(values, args)
     # Tests and the scripted server want fast retries; users never need this.
     if os.environ.get("CLAW_RETRY_BASE_DELAY"):
         values["retry_base_delay"] = float(os.environ["CLAW_RETRY_BASE_DELAY"])
@@ -75,7 +106,52 @@ def _config(args: argparse.Namespace):  # -> RunConfig
         raise SystemExit("claw: invalid options:\n" + "\n".join(lines)) from None
 
 
+def _first_run_defaults(values: dict, args: argparse.Namespace) -> None:
+    """The provider chosen at first-run setup applies when neither the command line
+    nor a settings file names a model or provider."""
+    if args.model or args.provider or args.base_url:
+        return
+    from pathlib import Path
+
+    from claw_tui.credentials import load_credentials
+    from claw_tui.settings import load_settings
+
+    if load_settings(Path(args.cwd or ".").expanduser()).model:
+        return
+    creds = load_credentials()
+    if creds.provider and creds.model:
+        values["model"] = creds.model
+        values["provider"] = creds.provider
+        if creds.base_url:
+            values["base_url"] = creds.base_url
+
+
+def needs_setup(config) -> str | None:  # noqa: ANN001 - RunConfig, imported late
+    """Why the first-run setup must be shown, or None when claw can start."""
+    from claw_tui.credentials import has_key
+    from claw_tui.providers import catalogue
+
+    provider = config.provider or catalogue.guess_provider(catalogue.resolve(config.model))
+    if provider == "compatible" or has_key(provider):
+        return None
+    var = "ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY"
+    return f"claw would use {config.model} ({provider}), but {var} is not set and no key is stored."
+
+
+def _run_setup(reason: str) -> str | None:
+    """The setup screen. Returns "demo", "configured", or None when the person quit."""
+    from claw_tui.ui.setup import SetupApp
+
+    result = SetupApp(reason).run()
+    return None if result is None else ("demo" if result.choice == "demo" else "configured")
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["mcp"]:  # claw mcp add|add-json|list|get|remove|logout
+        from claw_tui.mcp.cli import main as mcp_main
+
+        return mcp_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.demo:
         from claw_tui.demo import run_demo
@@ -83,15 +159,30 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(args)
     if not args.headless:
         config = _config(args)
+        reason = needs_setup(config)
+        if reason:
+            outcome = _run_setup(reason)
+            if outcome is None:
+                sys.stderr.write("claw: no provider set up. Set ANTHROPIC_API_KEY or OPENAI_API_KEY, or run "
+                                 "claw --demo.\n")
+                return 1
+            if outcome == "demo":
+                from claw_tui.demo import run_demo
+
+                return run_demo(args)
+            config = _config(args)  # now with the provider just set up
         from claw_tui.ui.app import ClawApp
 
         try:
-            app = ClawApp(config, first_prompt=args.prompt)
+            app = ClawApp(config, first_prompt=args.prompt, pick_session=args.resume == "")
         except ValueError as exc:  # a bad rule, mode or provider setting
             sys.stderr.write(f"claw: {exc}\n")
             return 2
         result = app.run()
         return int(result or 0)
+    if args.resume == "":
+        sys.stderr.write("claw: -p --resume needs a session id (claw -p -c continues the most recent session)\n")
+        return 2
     prompt = args.prompt or ""
     if not sys.stdin.isatty():
         piped = sys.stdin.read()

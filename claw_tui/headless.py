@@ -22,8 +22,12 @@ from claw_tui.engine.session import Session
 from claw_tui.events import (
     ApprovalDecision,
     ApprovalRequested,
+    AgentSpawned,
     AssistantMessageCompleted,
     Event,
+    Notice,
+    QuestionAnswers,
+    QuestionAsked,
     SessionStarted,
     ToolResultsSent,
 )
@@ -44,9 +48,34 @@ def refuse_approval(event: Event) -> None:
     hint = (
         f"claw -p cannot ask a person for approval, so this {event.tool} call was not run. "
         f"To allow it, run again with --allowedTools (for example --allowedTools \"{_rule_hint(event)}\") "
-        "or a --permission-mode that permits it."
+        "or a --permission-mode that permits it. Writes to protected paths (.claw, .claude, .git, .mcp.json, "
+        "claw's own config) are never run without a person, whatever the rules or mode."
     )
     event.future.set_result(ApprovalDecision(allow=False, message=hint, decided_by="headless"))
+
+
+HEADLESS_QUESTION_REFUSAL = (
+    "No one is there to answer questions in claw -p mode: decide yourself and say what you assumed."
+)
+
+
+def refuse_question(event: Event) -> None:
+    if isinstance(event, QuestionAsked) and not event.future.done():
+        event.future.set_result(QuestionAnswers({}, declined=True, message=HEADLESS_QUESTION_REFUSAL,
+                                                answered_by="headless"))
+
+
+class McpNoticePrinter:
+    """MCP server problems (failed, restarting, refused, sign-in needed) on stderr: in headless
+    mode they would otherwise go unseen, and a script should learn why a tool is missing."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Notice) and event.level != "info" and "MCP" in event.text:
+            self.err.write(f"claw: {event.text}\n")
+            self.err.flush()
 
 
 def _rule_hint(event: ApprovalRequested) -> str:
@@ -83,6 +112,11 @@ class StreamJsonPrinter:
     def __init__(self, session: Session, out: TextIO) -> None:
         self.session = session
         self.out = out
+        # A sub-agent's messages name the Agent tool call that spawned it, as Claude Code's do.
+        self.spawned_by: dict[str, str] = {}
+
+    def _parent_tool_use_id(self, agent_id: str) -> str | None:
+        return None if agent_id == "main" else self.spawned_by.get(agent_id, agent_id)
 
     def emit(self, obj: dict[str, Any]) -> None:
         self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -94,15 +128,18 @@ class StreamJsonPrinter:
             self.emit({
                 "type": "system", "subtype": "init", "session_id": sid, "cwd": event.cwd, "model": event.model,
                 "provider": event.provider, "tools": list(event.tools), "permissionMode": event.permission_mode,
+                "mcp_servers": [{"name": n, "status": st} for n, st in event.mcp_servers],
             })
+        elif isinstance(event, AgentSpawned):
+            self.spawned_by[event.agent_id] = event.call_id or event.agent_id
         elif isinstance(event, AssistantMessageCompleted):
             msg = event.message.to_dict()
             msg.update({"model": event.model, "stop_reason": event.stop_reason})
             self.emit({"type": "assistant", "message": msg, "session_id": sid,
-                       "parent_tool_use_id": None if event.agent_id == "main" else event.agent_id})
+                       "parent_tool_use_id": self._parent_tool_use_id(event.agent_id)})
         elif isinstance(event, ToolResultsSent):
             self.emit({"type": "user", "message": event.message.to_dict(), "session_id": sid,
-                       "parent_tool_use_id": None if event.agent_id == "main" else event.agent_id})
+                       "parent_tool_use_id": self._parent_tool_use_id(event.agent_id)})
 
 
 async def run_headless(
@@ -119,6 +156,8 @@ async def run_headless(
     err = err or sys.stderr
     bus = EventBus()
     session = Session(config, bus=bus, provider=provider)
+    bus.subscribe(refuse_question, approver=True, event_filter=lambda e: isinstance(e, QuestionAsked),
+                  name="headless-questions")
     bus.subscribe(refuse_approval, approver=True, event_filter=lambda e: isinstance(e, ApprovalRequested),
                   name="headless-approvals")
     if output_format == "stream-json":
@@ -139,6 +178,22 @@ async def run_headless(
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, on_sigint)
     try:
+        # MCP servers: nobody can approve a new or changed project server here, and the first
+        # request must already offer the servers' tools, so wait for them to connect or fail.
+        # --trust trusts the folder for this run: its project servers are accepted as they are.
+        if config.trust:
+            session.mcp_approval_mode = "accept"
+        elif session.mcp_approval_mode == "ask":
+            session.mcp_approval_mode = "refuse"
+        # An untrusted folder's own settings (allow rules, hooks, MCP servers, env…) were not
+        # applied: say so, and how to trust it, whatever the output format.
+        untrusted = session.trust_notice()
+        if untrusted:
+            err.write(f"claw: {untrusted}\n")
+            err.flush()
+        if not verbose:
+            bus.subscribe(McpNoticePrinter(err), event_filter=lambda e: isinstance(e, Notice), name="mcp-notices")
+        await session.start(wait_for_mcp=True)
         result = await session.run(prompt)
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):

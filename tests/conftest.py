@@ -18,8 +18,12 @@ PROVIDERS = ("anthropic", "openai")
 
 
 @pytest.fixture(autouse=True)
-def _no_real_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never reach the internet and never need a real key."""
+def _no_real_endpoints(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never reach the internet, never need a real key, and never read the
+    user's own claw settings or credentials (a fresh user config dir per test)."""
+    monkeypatch.setenv("CLAW_CONFIG_DIR", str(tmp_path_factory.mktemp("claw-config")))
+    # Sessions are stored under the user data dir: a fresh one per test, never the user's.
+    monkeypatch.setenv("CLAW_DATA_DIR", str(tmp_path_factory.mktemp("claw-data")))
     for var in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY",
                 "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
@@ -55,6 +59,7 @@ def make_session(
     provider: str = "anthropic",
     *,
     model: str | None = None,
+    trusted: bool | None = True,
     **config: Any,
 ) -> Session:
     base = server.base_url if provider == "anthropic" else server.openai_base_url
@@ -68,7 +73,9 @@ def make_session(
         **config,
     )
     prov = make_provider(provider, base_url=base, api_key="test-key")
-    return Session(cfg, provider=prov)
+    # Tests set their folder up themselves: trusted unless a test says otherwise (trusted=False,
+    # or None to let the trust store decide, as claw itself does).
+    return Session(cfg, provider=prov, trusted=trusted)
 
 
 def transcript_is_valid(messages: list[Any]) -> bool:

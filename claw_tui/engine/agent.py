@@ -17,6 +17,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,10 @@ from claw_tui.engine.cost import CostLedger
 from claw_tui.engine.retry import RetryPolicy
 from claw_tui.engine.throttle import DeltaThrottle
 from claw_tui.events import (
+    AgentStateChanged,
     AssistantMessageCompleted,
     ModelRequestStarted,
+    Notice,
     PermissionDecided,
     RetryScheduled,
     StreamDiscarded,
@@ -41,6 +44,8 @@ from claw_tui.events import (
     TurnFinished,
     UserPromptSubmitted,
 )
+from claw_tui.lsp.hook import with_edit_diagnostics
+from claw_tui.permissions.hooks import MAX_STOP_CONTINUATIONS, HookRunner, gate_tool_call
 from claw_tui.permissions.policy import PermissionPolicy
 from claw_tui.providers.base import (
     Message,
@@ -50,6 +55,7 @@ from claw_tui.providers.base import (
     ProviderError,
     StreamText,
     StreamThinking,
+    TextBlock,
     ToolResultBlock,
     ToolUseBlock,
 )
@@ -105,6 +111,8 @@ class Agent:
         retry: RetryPolicy | None = None,
         max_tokens: int = 16000,
         thinking: bool = True,
+        parent_id: str | None = None,
+        hooks: HookRunner | None = None,
     ) -> None:
         self.provider = provider
         self.model = model
@@ -120,6 +128,13 @@ class Agent:
         self.retry = retry or RetryPolicy()
         self.max_tokens = max_tokens
         self.thinking = thinking
+        # A sub-agent (parent_id set) reports its state for the swarm pane.
+        self.parent_id = parent_id
+        # The session's hooks (settings "hooks"); None: no hooks run.
+        self.hooks = hooks
+        # Set when a hook says {"continue": false}: the turn ends once the current calls are answered.
+        self._hook_stop: str | None = None
+        self._tools_running = 0
         self.messages: list[Message] = []
         self._task: asyncio.Task[TurnResult] | None = None
         self._interrupted = False
@@ -127,6 +142,8 @@ class Agent:
         self._pending_results: dict[str, ToolResultBlock] | None = None
         self._pending_calls: list[ToolUseBlock] = []
         self.api_duration_s = 0.0
+        # Awaited before each model request (the session's auto-compaction); may rewrite messages.
+        self.before_request: Callable[[Agent], Awaitable[None]] | None = None
 
     # -- public ----------------------------------------------------------------
 
@@ -179,18 +196,37 @@ class Agent:
         self._task.cancel()
         return True
 
+    def _state(self, state: str, detail: str = "") -> None:
+        if self.parent_id is not None:
+            self.bus.publish(AgentStateChanged(agent_id=self.agent_id, state=state, detail=detail))  # type: ignore[arg-type]
+
     # -- the loop --------------------------------------------------------------
 
     async def _turn(self, prompt: str) -> TurnResult:
-        self.messages.append(Message.user(prompt))
+        self._hook_stop = None
+        prompt_message = Message.user(prompt)
+        if self.hooks is not None and self.parent_id is None:
+            hooked = await self.hooks.user_prompt_submit(prompt, agent_id=self.agent_id)
+            if hooked.blocked or hooked.stopped:
+                # The prompt is not sent, nor kept in the conversation (the hook refused it).
+                why = hooked.reason if hooked.blocked else hooked.stop_reason
+                return TurnResult("error", "", 0, f"a UserPromptSubmit hook blocked the prompt: {why}")
+            context = [*self.hooks.pending_context, *hooked.additional_context]
+            self.hooks.pending_context.clear()
+            if context:
+                prompt_message.content.append(TextBlock(_hook_context(context)))
+        self.messages.append(prompt_message)
         self.bus.publish(UserPromptSubmitted(agent_id=self.agent_id, text=prompt))
         turns = 0
+        stop_continuations = 0
         denials: list[dict[str, Any]] = []
         last_text = ""
         while True:
             if self.limits.max_turns is not None and turns >= self.limits.max_turns:
                 return TurnResult("max_turns", last_text, turns, f"reached the limit of {turns} turns",
                                   permission_denials=denials)
+            if self.before_request is not None:
+                await self.before_request(self)
             try:
                 response = await self._call_model(turns + 1)
             except ProviderError as exc:
@@ -210,6 +246,19 @@ class Agent:
             if not calls:
                 if response.stop_reason == "max_tokens":
                     last_text += "\n\n[The answer was cut off: it reached the output token limit.]"
+                if self.hooks is not None:
+                    # Stop / SubagentStop hooks may send the model back to work with a reason.
+                    feedback = await self.hooks.stop(agent_id=self.agent_id, agent_name=self.name,
+                                                     subagent=self.parent_id is not None,
+                                                     active=stop_continuations > 0)
+                    if feedback is not None and stop_continuations < MAX_STOP_CONTINUATIONS:
+                        stop_continuations += 1
+                        self.messages.append(Message.user(feedback))
+                        continue
+                    if feedback is not None:
+                        self.bus.publish(Notice(agent_id=self.agent_id, level="warning", text=(
+                            f"A stop hook kept the agent going {MAX_STOP_CONTINUATIONS} times this turn; "
+                            "it is stopped now.")))
                 return TurnResult("success", last_text, turns, permission_denials=denials)
             budget = self.limits.max_budget_usd
             if budget is not None and self.ledger.by_agent[self.agent_id].cost_usd >= budget:
@@ -225,6 +274,9 @@ class Agent:
                 return TurnResult("interrupted", last_text, turns, "the user declined and took over",
                                   permission_denials=denials)
             self._answer_calls(calls, results)
+            if self._hook_stop is not None:
+                return TurnResult("error", last_text, turns, f"a hook stopped the agent: {self._hook_stop}",
+                                  permission_denials=denials)
 
     def _answer_calls(self, calls: list[ToolUseBlock], results: dict[str, ToolResultBlock]) -> None:
         blocks = [
@@ -301,7 +353,8 @@ class Agent:
         results: dict[str, ToolResultBlock] = {}
         self._pending_results = results
         self._pending_calls = calls
-        # Consecutive read-only calls run together; anything else runs alone, in order.
+        # Consecutive read-only (or parallel: Agent) calls run together; anything else runs
+        # alone, in order.
         batch: list[ToolUseBlock] = []
 
         async def flush() -> None:
@@ -310,13 +363,21 @@ class Agent:
                 batch.clear()
 
         for call in calls:
+            if self._hook_stop is not None:
+                batch.clear()
+                break
             tool = self.tools.get(call.name)
-            if tool is not None and tool.read_only and call.input_error is None:
+            if tool is not None and (tool.read_only or tool.parallel) and call.input_error is None:
                 batch.append(call)
                 continue
             await flush()
             await self._execute(call, results, denials)
         await flush()
+        if self._hook_stop is not None:
+            for c in calls:
+                if c.id not in results:
+                    results[c.id] = ToolResultBlock(c.id, f"Not run: a hook stopped the agent ({self._hook_stop}).",
+                                                    is_error=True)
         return results
 
     async def _execute(
@@ -335,6 +396,8 @@ class Agent:
         self.bus.publish(
             ToolCallStarted(agent_id=self.agent_id, call_id=call.id, tool=call.name, input=call.input, summary=summary)
         )
+        self._tools_running += 1
+        self._state("tool", f"{call.name} {summary}".strip())
         try:
             result = await self._invoke(tool, call, params, denials)
         except _StopTurn:
@@ -343,6 +406,10 @@ class Agent:
             self._finish(call, result, started)
             results[call.id] = ToolResultBlock(call.id, result.content, True)
             raise
+        finally:
+            self._tools_running -= 1
+            if self._tools_running == 0:
+                self._state("running")
         self._finish(call, result, started)
         results[call.id] = ToolResultBlock(call.id, result.content, result.is_error)
 
@@ -383,22 +450,28 @@ class Agent:
                     f"Invalid input for {tool.name}:\n{_format_validation(exc)}", is_error=True, summary="invalid input"
                 )
         ctx = self.ctx.for_call(call.id)
-        paths = tool.paths(params, ctx)
-        verdict = self.policy.check(tool, params, paths)
-        decided_by = "policy"
+        # The policy, then the PreToolUse hooks (which may rewrite the input: ``params`` is then
+        # the rewrite, validated and checked again, and it is what is shown and run).
+        gate = await gate_tool_call(self.hooks, self.policy, tool, params, call.input, ctx,
+                                    agent_id=self.agent_id, call_id=call.id)
+        verdict, params, decided_by = gate.verdict, gate.params, gate.decided_by
+        if gate.stop_reason is not None:
+            self._hook_stop = gate.stop_reason
         decision_content: str | None = None
         refused_hunks: tuple[str, ...] = ()
         if verdict.behavior == "ask":
+            self._state("waiting_approval", _one_line(tool, params))
             decision = await self.bus.request_approval(
                 agent_id=self.agent_id,
                 agent_name=self.name,
                 call_id=call.id,
                 tool=tool.name,
-                tool_input=call.input,
-                description=_describe(tool, params, ctx),
+                tool_input=gate.tool_input,
+                description=_describe(tool, params, ctx) + (f"\n\n{gate.note}" if gate.note else ""),
                 preview=_preview(tool, params, ctx),
             )
             decided_by = decision.decided_by
+            self._state("tool", _one_line(tool, params))
             if decision.allow:
                 verdict = verdict.__class__("allow", f"approved by {decision.decided_by} ({decision.scope})")
                 decision_content, refused_hunks = decision.content, decision.refused_hunks
@@ -408,22 +481,33 @@ class Agent:
                 reason = decision.message or "the user denied it"
                 verdict = verdict.__class__("deny", reason)
                 if decision.stop_turn:
-                    self._record_decision(call, tool, verdict, decided_by, denials)
+                    self._record_decision(call, tool, verdict, decided_by, denials, gate.tool_input)
                     raise _StopTurn()
-        self._record_decision(call, tool, verdict, decided_by, denials)
+        self._record_decision(call, tool, verdict, decided_by, denials, gate.tool_input)
         if verdict.behavior == "deny":
-            return ToolResult(
-                f"Permission to use {tool.name} was denied: {verdict.reason}", is_error=True, summary="denied"
-            )
+            return tool.denied(params, verdict.reason)
         if decision_content is not None:
-            return await self._apply_partial(tool, params, ctx, decision_content, refused_hunks)
-        try:
-            return await tool.run(params, ctx)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a tool bug must not end the session
-            log.exception("tool %s failed", tool.name)
-            return ToolResult(f"{tool.name} failed: {type(exc).__name__}: {exc}", is_error=True, summary="crashed")
+            result = await self._apply_partial(tool, params, ctx, decision_content, refused_hunks)
+            result = await with_edit_diagnostics(tool, params, ctx, result)
+        else:
+            try:
+                result = await tool.run(params, ctx)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a tool bug must not end the session
+                log.exception("tool %s failed", tool.name)
+                result = ToolResult(f"{tool.name} failed: {type(exc).__name__}: {exc}", is_error=True,
+                                    summary="crashed")
+            else:
+                # An edit's result gets the language server's new diagnostics for the file (if any).
+                result = await with_edit_diagnostics(tool, params, ctx, result)
+        if self.hooks is not None:
+            # PostToolUse / PostToolUseFailure: their feedback and context are appended to the result.
+            result, post = await self.hooks.post_tool_use(tool_name=tool.name, tool_input=gate.tool_input,
+                                                          call_id=call.id, result=result, agent_id=self.agent_id)
+            if post.stopped:
+                self._hook_stop = post.stop_reason
+        return result
 
     async def _apply_partial(
         self, tool: Tool, params: Any, ctx: ToolContext, content: str, refused: tuple[str, ...]
@@ -437,7 +521,7 @@ class Agent:
 
         preview = _preview(tool, params, ctx) or {}
         path_str = preview.get("path")
-        if preview.get("kind") != "diff" or not path_str:
+        if preview.get("kind") != "diff" or not path_str or not preview.get("partial", True):
             return ToolResult(f"{tool.name} cannot be approved in part.", is_error=True, summary="refused")
         path = Path(path_str)
         if (preview.get("before") or None) != (_read_or_none(path) or None):
@@ -465,7 +549,7 @@ class Agent:
                           summary=f"partly applied ({len(refused)} hunk(s) refused)" if refused else "applied")
 
     def _record_decision(self, call: ToolUseBlock, tool: Tool, verdict: Any, decided_by: str,
-                         denials: list[dict[str, Any]]) -> None:
+                         denials: list[dict[str, Any]], tool_input: dict[str, Any] | None = None) -> None:
         self.bus.publish(
             PermissionDecided(
                 agent_id=self.agent_id,
@@ -476,11 +560,24 @@ class Agent:
                 rule=verdict.rule,
                 decided_by=decided_by,
                 mode=self.policy.mode,
+                input=tool_input if tool_input is not None else call.input,
             )
         )
         if verdict.behavior == "deny":
             denials.append({"tool_name": tool.name, "tool_use_id": call.id, "tool_input": call.input,
                             "reason": verdict.reason})
+
+
+def _hook_context(context: list[str]) -> str:
+    body = "\n\n".join(context)
+    return f"\n\n<system-reminder>\nContext added by the session's hooks:\n{body}\n</system-reminder>"
+
+
+def _one_line(tool: Tool, params: Any) -> str:
+    try:
+        return f"{tool.name} {tool.summary(params)}".strip()
+    except Exception:  # a plugin's summary() must not break the loop
+        return tool.name
 
 
 def _describe(tool: Tool, params: Any, ctx: ToolContext) -> str:

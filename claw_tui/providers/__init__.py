@@ -8,6 +8,12 @@ PROVIDERS = ("anthropic", "openai", "compatible")
 
 
 def make_provider(name: str, *, base_url: str | None = None, api_key: str | None = None) -> Provider:
+    if api_key is None:
+        from claw_tui.credentials import env_key, stored_key
+
+        # A key in the environment wins; otherwise the one stored by the first-run setup.
+        if env_key(name) is None:
+            api_key = stored_key(name)
     if name == "anthropic":
         from claw_tui.providers.anthropic import AnthropicProvider
 

@@ -58,6 +58,14 @@ class GlobTool(Tool):
     def summary(self, params: Any) -> str:
         return params.pattern + (f" in {params.path}" if params.path else "")
 
+    def paths(self, params: Any, ctx: ToolContext) -> list[Path]:
+        # An absolute pattern searches where it says ('/home/u/.ssh/*'), not the cwd: that is
+        # the directory the permission check must see.
+        base_from_pattern, _ = split_absolute(params.pattern)
+        if base_from_pattern:
+            return [ctx.resolve(base_from_pattern)]
+        return super().paths(params, ctx)
+
     async def run(self, params: GlobInput, ctx: ToolContext) -> ToolResult:
         # File system work runs in a thread: a big tree must not freeze the event loop.
         return await asyncio.to_thread(self._run, params, ctx)
@@ -70,6 +78,8 @@ class GlobTool(Tool):
         if not base.is_dir():
             return ToolResult(f"Directory does not exist: {base}", is_error=True, summary="no such directory")
         matches = [p for p in walk_files(base) if wc.globmatch(p.relative_to(base).as_posix(), pattern, flags=GLOB_FLAGS)]
+        if ctx.read_denied is not None:  # files Read deny rules cover are never listed
+            matches = [p for p in matches if not ctx.read_denied(p)]
         matches.sort(key=mtime_key)
         if not matches:
             return ToolResult("No files found", summary="0 files")

@@ -443,5 +443,7 @@ class GrepTool(Tool):
         if params.glob and type_globs:
             of_type = GlobOverrides(type_globs)
             hits = [h for h in hits if of_type(h.path.name, False)]
+        if ctx.read_denied is not None:  # files Read deny rules cover are never searched or listed
+            hits = [h for h in hits if not ctx.read_denied(h.path if h.path.is_absolute() else root / h.path)]
         text, summary = format_results(hits, s, ctx, params.line_numbers, params.head_limit)
         return ToolResult(text, summary=summary)

@@ -56,6 +56,8 @@ class LSTool(Tool):
                 if p.is_dir():
                     skipped.append(p)
                 continue
+            if ctx.read_denied is not None and ctx.read_denied(p):
+                continue  # a file Read deny rules cover is not listed
             if len(entries) >= MAX_ENTRIES:
                 truncated = True
                 break

@@ -18,13 +18,18 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from claw_tui import __version__
 from claw_tui.config import RunConfig
 from claw_tui.diffing import FileChange
 from claw_tui.events import (
+    ConversationCompacted,
     AgentSpawned,
+    BackgroundShellFinished,
+    BackgroundShellStarted,
+    QuestionAsked,
+    TodosUpdated,
     AgentStateChanged,
     ApprovalRequested,
     Event,
@@ -41,10 +46,20 @@ from claw_tui.ui.widgets.approval import ApprovalPanel
 from claw_tui.ui.widgets.conversation import CommandOutput, ConversationView, NoticeLine, ToolCallBlock
 from claw_tui.ui.widgets.diff_pane import DiffPane
 from claw_tui.ui.widgets.prompt import PromptInput
+from claw_tui.ui.widgets.question import QuestionPrompt
 from claw_tui.ui.widgets.status import CostMeter, ModeIndicator
+from claw_tui.ui.widgets.shells import BackgroundShells
 from claw_tui.ui.widgets.swarm import SwarmPane
+from claw_tui.ui.widgets.todos import TodoList
 
-STYLES = Path(__file__).resolve().parent.parent / "styles"
+def _styles_dir() -> Path:
+    """styles/*.tcss: inside the package in a wheel, at the top of a source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "styles"
+    return installed if installed.is_dir() else package.parent / "styles"
+
+
+STYLES = _styles_dir()
 MODE_CYCLE = ("default", "acceptEdits", "plan")
 MAX_AGENT_LOG = 5000  # events kept per sub-agent, to replay when its pane is opened
 
@@ -52,13 +67,15 @@ MAX_AGENT_LOG = 5000  # events kept per sub-agent, to replay when its pane is op
 class AgentPane(Vertical):
     """A sub-agent's own conversation, side by side with others."""
 
-    BINDINGS = [Binding("ctrl+w", "close", "Close pane")]
+    BINDINGS = [Binding("ctrl+w", "close", "Close pane", id="agent_pane.close")]
 
     def __init__(self, agent_id: str, name: str) -> None:
         super().__init__(classes="agent-pane", id=f"agent-pane-{_safe_id(agent_id)}")
         self.agent_id = agent_id
         self.border_title = f"{name}  (ctrl+w closes, x in the swarm cancels)"
         self.conversation = ConversationView(agent_id)
+        self.replaying = False
+        self.pending: list[Event] = []
 
     def compose(self) -> ComposeResult:
         yield self.conversation
@@ -77,17 +94,26 @@ def _safe_id(value: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in value)
 
 
+THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
+
+
+def remappable_classes() -> list[type]:
+    """Every class whose bindings settings may remap (see claw_tui.ui.keymap)."""
+    return [ClawApp, AgentPane, ApprovalPanel, DiffPane, SwarmPane, ToolCallBlock]
+
+
 class ClawApp(App[int]):
     TITLE = "claw"
     COMMANDS = App.COMMANDS | {_slash_provider}
     CSS_PATH = sorted(str(p) for p in STYLES.glob("*.tcss"))
     BINDINGS = [
-        Binding("escape", "interrupt", "Interrupt", show=False),
-        Binding("shift+tab", "cycle_mode", "Cycle permission mode", priority=True),
-        Binding("ctrl+b", "toggle_side", "Diffs/swarm pane"),
-        Binding("ctrl+t", "next_side_tab", "Diffs ↔ swarm"),
-        Binding("f2", "maximize_focused", "Zoom pane", show=False),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("escape", "interrupt", "Interrupt", show=False, id="claw.interrupt"),
+        Binding("shift+tab", "cycle_mode", "Mode", priority=True, id="claw.cycle_mode"),
+        Binding("ctrl+b", "toggle_side", "Side pane", id="claw.toggle_side"),
+        Binding("ctrl+t", "next_side_tab", "Next tab", id="claw.next_side_tab"),
+        Binding("f2", "maximize_focused", "Zoom", id="claw.zoom"),
+        Binding("f12", "toggle_mouse", "Mouse", priority=True, id="claw.toggle_mouse"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="claw.quit"),
     ]
 
     def __init__(
@@ -97,23 +123,58 @@ class ClawApp(App[int]):
         first_prompt: str | None = None,
         provider: Provider | None = None,
         session_id: str | None = None,
+        pick_session: bool = False,
+        trusted: bool | None = None,
     ) -> None:
         super().__init__()
+        from claw_tui.engine.memory import MemoryConsolidator
         from claw_tui.engine.session import Session
+        from claw_tui.ui.sessions import DreamScheduler
 
         self.config = config
-        self.session = Session(config, provider=provider, session_id=session_id)
+        # trusted None: --trust, else the trust store; an untrusted folder with settings of its
+        # own gets the trust dialog before the session starts (ui/trust.py).
+        self.session = Session(config, provider=provider, session_id=session_id, trusted=trusted)
+        # claw --resume without an id: the session picker opens first.
+        self.pick_session = pick_session
+        # Memory consolidation when the app has been idle a while (ui/sessions.py).
+        self.dreamer = MemoryConsolidator(self.session)
+        self.idle = DreamScheduler(self)
         self.first_prompt = first_prompt
         self.turn = 0
         self.queued: list[str] = []
         self.agent_log: dict[str, list[Event]] = defaultdict(list)
         self.agent_costs: dict[str, float] = {}
         self.context = (0, None)
-        self.started_modes = MODE_CYCLE + (("bypassPermissions",) if config.permission_mode == "bypassPermissions"
-                                           else ())
+        # Shift+Tab cycles default → acceptEdits → plan, plus the mode claw started in when it is
+        # another one (bypassPermissions, allowlist, denylist: only ever chosen explicitly).
+        start_mode = self.session.policy.mode
+        self.started_modes = MODE_CYCLE + ((start_mode,) if start_mode not in MODE_CYCLE else ())
         self.last_answer = ""
+        self.last_copied: str | None = None
+        self.mouse_released = False
         self._notified_at = 0.0
         self._shut_down = False
+        self.startup_problems: list[str] = []
+        self._apply_look(self.session.settings)
+
+    def _apply_look(self, settings: Any) -> None:
+        """Theme and keymap from settings; a bad entry is reported and the rest applies."""
+        from claw_tui.ui.keymap import binding_ids, check_keymap
+
+        theme = settings.theme
+        if theme:
+            name = THEME_ALIASES.get(theme, theme)
+            if name in self.available_themes:
+                self.theme = name
+            else:
+                self.startup_problems.append(
+                    f"theme {theme!r} is not a theme; use dark, light or a theme name from Ctrl+P → Change theme "
+                    f"(e.g. {', '.join(sorted(self.available_themes)[:4])})")
+        keymap, errors = check_keymap(settings.keybindings, binding_ids(remappable_classes()))
+        self.startup_problems.extend(errors)
+        if keymap:
+            self.set_keymap(keymap)
 
     # -- layout ----------------------------------------------------------------
 
@@ -128,12 +189,18 @@ class ClawApp(App[int]):
                     yield DiffPane(id="diffs")
                 with TabPane("Swarm", id="swarm-tab"):
                     yield SwarmPane(id="swarm")
+                with TabPane("Shells", id="shells-tab"):
+                    yield BackgroundShells(id="shells")
+        yield TodoList(id="todos")
+        yield Vertical(id="questions")
         yield ApprovalPanel(id="approval")
         yield Static(id="queued")
         yield PromptInput(workspace=self.session.workspace, id="prompt")
         with Horizontal(id="statusbar"):
             yield ModeIndicator(id="mode")
+            yield Static(id="mouse-state")
             yield CostMeter(id="cost")
+        yield Footer(id="footer")
 
     @property
     def conversation(self) -> ConversationView:
@@ -167,9 +234,48 @@ class ClawApp(App[int]):
         self._update_cost()
         # The UI answers approvals; a UI busy drawing gets text deltas coalesced.
         self.session.bus.subscribe(self._on_event, coalesce=True, approver=True, name="ui")
+        if self.session.persistence.resumed:
+            # Drawn before the first frame (claw -c, --resume): the person sees their conversation at once.
+            from claw_tui.ui.sessions import show_restored
+
+            await show_restored(self)
+        if self.session.needs_trust_prompt:
+            # Nothing of the folder's own runs before the person has answered: the session (its
+            # hooks, MCP servers) starts once the dialog is dismissed.
+            from claw_tui.ui.trust import TrustScreen
+
+            self.push_screen(TrustScreen(str(self.session.workspace), self.session.held_back), self._trust_answered)
+            return
+        await self._start_session()
+
+    def _trust_answered(self, choice: str | None) -> None:
+        if choice in ("trust", "session"):
+            try:
+                self.session.set_trusted(True, remember=choice == "trust")
+            except OSError as exc:  # the trust store could not be written: trusted for now, say so
+                self.session.set_trusted(True)
+                self.notify(f"Could not remember the trust ({exc}); trusted for this session only.",
+                            severity="warning")
+            self.query_one("#mode", ModeIndicator).show(self.session.policy.mode)
+        else:
+            note = self.session.trust_notice()
+            if note:
+                self.startup_problems.append(note[0].upper() + note[1:])
+        self.call_later(self._start_session)
+
+    async def _start_session(self) -> None:
         await self.session.start()
+        self.set_interval(self.idle.CHECK_EVERY_S, self.idle.tick)
+        if self.pick_session:
+            from claw_tui.ui.sessions import open_session_picker
+
+            await open_session_picker(self)
         for warning in self.commands_registry.warnings:
             await self.conversation.add(NoticeLine(warning, "warning"))
+        for problem in self.startup_problems:
+            await self.conversation.add(NoticeLine(f"Settings: {problem}", "error"))
+        self.query_one("#mouse-state", Static).display = False
+        self.query_one("#questions").display = False
         self.prompt.focus()
         if self.first_prompt:
             await self.submit(self.first_prompt)
@@ -198,13 +304,33 @@ class ClawApp(App[int]):
                     pass
 
     async def _dispatch(self, event: Event) -> None:
+        from claw_tui.ui.sessions import SESSION_EVENTS, handle_event
+
         kind = type(event)
         agent = event.agent_id
+        if agent == "main":
+            self.idle.touch()
+        if kind in SESSION_EVENTS:
+            await handle_event(self, event)
+            if kind is ConversationCompacted:
+                self._next_queued()  # prompts sent while it compacted
+            return
         if kind is ApprovalRequested:
             await self.approval.add(event)  # type: ignore[arg-type]
             self._alert(event)  # type: ignore[arg-type]
             if agent != "main":
                 self.swarm.handle(AgentStateChanged(agent_id=agent, state="waiting_approval"))
+            return
+        if kind is QuestionAsked:
+            await self._ask(event)  # type: ignore[arg-type]
+            return
+        if kind is TodosUpdated:
+            if agent == "main":
+                self.query_one("#todos", TodoList).update_todos(event.todos)  # type: ignore[attr-defined]
+            return
+        if kind in (BackgroundShellStarted, BackgroundShellFinished):
+            self.query_one("#shells", BackgroundShells).handle(event)
+            self._update_shells_tab()
             return
         if kind is FileChanged:
             e: FileChanged = event  # type: ignore[assignment]
@@ -238,16 +364,50 @@ class ClawApp(App[int]):
                 log.append(event)
         for pane in self.query(AgentPane):
             if pane.agent_id == agent:
-                await pane.conversation.handle(event)
+                if pane.replaying:  # its history is still being drawn: this comes after it
+                    pane.pending.append(event)
+                else:
+                    await pane.conversation.handle(event)
+
+    async def _ask(self, request: QuestionAsked) -> None:
+        """An agent's questions, above the prompt; several wait their turn in order."""
+        holder = self.query_one("#questions", Vertical)
+        prompt = QuestionPrompt(request)
+        await holder.mount(prompt)
+        holder.display = True
+        self._alert_text(f"{request.agent_name} asks you a question")
+        if len(holder.children) == 1:
+            prompt.focus()
+
+    @on(QuestionPrompt.Resolved)
+    @on(QuestionPrompt.Withdrawn)
+    async def _question_done(self, message: QuestionPrompt.Resolved | QuestionPrompt.Withdrawn) -> None:
+        holder = self.query_one("#questions", Vertical)
+        for widget in list(holder.children):
+            if isinstance(widget, QuestionPrompt) and widget.request is message.request:
+                await widget.remove()
+        remaining = [w for w in holder.children if isinstance(w, QuestionPrompt)]
+        holder.display = bool(remaining)
+        if remaining:
+            remaining[0].focus()
+        elif not self.approval.queue:
+            self.prompt.focus()
+
+    def _update_shells_tab(self) -> None:
+        running = self.query_one("#shells", BackgroundShells).running
+        tabs = self.query_one("#side", TabbedContent)
+        tabs.get_tab("shells-tab").label = f"Shells ({running})" if running else "Shells"
 
     def _alert(self, request: ApprovalRequested) -> None:
         """A terminal bell and a desktop notification (OSC 9 and OSC 777) when an approval waits."""
+        self._alert_text(f"{request.agent_name} asks to run {request.tool}")
+
+    def _alert_text(self, body: str) -> None:
         self.bell()
         now = time.monotonic()
         if now - self._notified_at < 2:  # one notification for a burst of requests
             return
         self._notified_at = now
-        body = f"{request.agent_name} asks to run {request.tool}"
         driver = getattr(self, "_driver", None)
         if driver is None or self.is_headless:
             return
@@ -287,17 +447,30 @@ class ClawApp(App[int]):
     async def _prompt_submitted(self, message: PromptInput.Submitted) -> None:
         await self.submit(message.text)
 
+    @on(PromptInput.RewindRequested)
+    async def _rewind_requested(self) -> None:
+        if not self.session.agent.busy:
+            from claw_tui.ui.sessions import open_rewind
+
+            await open_rewind(self)
+
     async def submit(self, text: str) -> None:
         text = text.strip()
         if not text:
             return
+        self.idle.touch()
         if text.startswith("/") and not text.startswith("//"):
             await self.commands_registry.run(text)
+            return
+        if text.startswith("#"):
+            from claw_tui.ui.sessions import add_memory_note
+
+            await add_memory_note(self, text)
             return
         await self.send_to_agent(text)
 
     async def send_to_agent(self, text: str) -> None:
-        if self.session.agent.busy or self.queued:
+        if self.session.agent.busy or self.queued or self.session.compactor.running:
             self.queued.append(text)
             self._show_queue()
             return
@@ -339,13 +512,53 @@ class ClawApp(App[int]):
         nxt = modes[(modes.index(current) + 1) % len(modes)] if current in modes else modes[0]
         self.session.set_permission_mode(nxt)
 
+    def action_toggle_mouse(self) -> None:
+        """Release the mouse so the terminal's own selection works; press again to take it back."""
+        driver = getattr(self, "_driver", None)
+        self.mouse_released = not self.mouse_released
+        if driver is not None and not self.is_headless:
+            try:
+                if self.mouse_released:
+                    driver._disable_mouse_support()
+                else:
+                    driver._enable_mouse_support()
+            except Exception as exc:  # a driver without mouse support: say so, change nothing
+                self.mouse_released = False
+                self.notify(f"Could not change mouse capture: {exc}", severity="warning")
+                return
+        state = self.query_one("#mouse-state", Static)
+        state.display = self.mouse_released
+        if self.mouse_released:
+            from claw_tui.ui.keymap import display_key
+
+            key = display_key(self._keymap, next(b for b in self.BINDINGS if isinstance(b, Binding)
+                                                 and b.id == "claw.toggle_mouse"))
+            state.update(Text(f" mouse released: select with the terminal · {key} takes it back ",
+                              style="bold black on yellow"))
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """OSC 52 (works over ssh) and the native clipboard program too, where there is one."""
+        super().copy_to_clipboard(text)
+        self.last_copied = text
+        lines = text.count("\n") + 1
+        self.notify(f"Copied {len(text):,} characters ({lines} line{'s' if lines != 1 else ''}).", timeout=2)
+        if not self.is_headless:
+            self._copy_native(text)
+
+    @work(thread=True, group="clipboard", exit_on_error=False)
+    def _copy_native(self, text: str) -> None:
+        from claw_tui.clipboard import copy_native
+
+        copy_native(text)
+
     def action_toggle_side(self) -> None:
         side = self.query_one("#side")
         side.display = not side.display
 
     def action_next_side_tab(self) -> None:
         tabs = self.query_one("#side", TabbedContent)
-        tabs.active = "swarm-tab" if tabs.active == "diffs-tab" else "diffs-tab"
+        order = ("diffs-tab", "swarm-tab", "shells-tab")
+        tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
 
     def action_maximize_focused(self) -> None:
         if self.screen.maximized is not None:
@@ -360,9 +573,16 @@ class ClawApp(App[int]):
 
     @on(ToolCallBlock.JumpToDiff)
     def _jump_to_diff(self, message: ToolCallBlock.JumpToDiff) -> None:
-        self.show_side("diffs-tab")
         if self.diffs.show_call(message.call_id):
+            self.show_side("diffs-tab")
             self.diffs.focus()
+            return
+        display = message.display or {}
+        if display.get("kind") == "diff":
+            # A diff the tool showed without changing a file (GitDiff, GitShow): in a view of its own.
+            from claw_tui.ui.widgets.diff_view import DiffScreen
+
+            self.push_screen(DiffScreen(str(display.get("path", "")), display.get("before"), display.get("after")))
 
     @on(DiffPane.JumpToCall)
     def _jump_to_call(self, message: DiffPane.JumpToCall) -> None:
@@ -392,9 +612,15 @@ class ClawApp(App[int]):
         panes = self.query_one("#agent-panes")
         panes.display = True
         pane = AgentPane(agent_id, name)
+        history = list(self.agent_log.get(agent_id, ()))
+        pane.replaying = True
         await panes.mount(pane)
-        for event in list(self.agent_log.get(agent_id, ())):
+        # Events that arrive while the history is drawn wait, so the pane keeps their order.
+        for event in history:
             await pane.conversation.handle(event)
+        while pane.pending:
+            await pane.conversation.handle(pane.pending.pop(0))
+        pane.replaying = False
         return pane
 
     def on_descendant_blur(self) -> None:
@@ -428,6 +654,6 @@ class ClawApp(App[int]):
         for agent_id in list(self.session.sub_agents):
             self.session.cancel_agent(agent_id)
         try:
-            await asyncio.wait_for(self.session.close(), timeout=5)
+            await asyncio.wait_for(self.session.close(reason="prompt_input_exit"), timeout=5)
         except (asyncio.TimeoutError, Exception):
             pass

@@ -13,6 +13,8 @@ from claw_tui.testing.server import ScriptedModelServer
 def make_app(server: ScriptedModelServer, workspace: Path, *, first_prompt: str | None = None, **config: Any):
     from claw_tui.ui.app import ClawApp
 
+    # Trusted unless a test says otherwise (the trust dialog has its own tests).
+    trusted = config.pop("trusted", True)
     cfg = RunConfig(
         cwd=workspace,
         model=config.pop("model", "claude-sonnet-5-5"),
@@ -22,7 +24,7 @@ def make_app(server: ScriptedModelServer, workspace: Path, *, first_prompt: str 
         watch=config.pop("watch", False),
         **config,
     )
-    return ClawApp(cfg, first_prompt=first_prompt,
+    return ClawApp(cfg, first_prompt=first_prompt, trusted=trusted,
                    provider=make_provider("anthropic", base_url=server.base_url, api_key="test-key"))
 
 

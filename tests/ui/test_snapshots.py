@@ -71,3 +71,57 @@ def test_swarm_pane(snap_compare, server, tmp_path: Path):
         await _stage(app, pilot, "swarm-tab")
 
     assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+def test_setup_screen(snap_compare):
+    from claw_tui.ui.setup import SetupApp
+
+    app = SetupApp("claw would use claude-sonnet-5-5 (anthropic), but ANTHROPIC_API_KEY is not set and no key "
+                   "is stored.")
+
+    async def run_before(pilot) -> None:
+        await pilot.press("enter")  # Anthropic: the key field
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(110, 34), run_before=run_before)
+
+
+def test_split_diff_zoomed(snap_compare, server, tmp_path: Path):
+    app = make_app(server, tmp_path)
+
+    async def run_before(pilot) -> None:
+        app.query_one("#topbar").update(Text("claw 0.1.0  ~/project  claude-sonnet-5-5 (anthropic)"))
+        app.diffs.root = "/project"
+        app.diffs.add_change(FileChange(path="/project/greet.py", before=BEFORE, after=AFTER, by="agent", turn=1,
+                                        call_id="c2", tool="Edit"))
+        app.diffs.layout_mode = "split"
+        await pilot.pause(0.1)
+        app.diffs.view.layout_mode = "split"
+        app.screen.maximize(app.query_one("#side"))
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(150, 30), run_before=run_before)
+
+
+def test_command_approval_with_a_question_and_todos(snap_compare, server, tmp_path: Path):
+    from claw_tui.events import Question, QuestionOption, QuestionAsked, TodosUpdated
+
+    app = make_app(server, tmp_path)
+
+    async def run_before(pilot) -> None:
+        app.query_one("#topbar").update(Text("claw 0.1.0  ~/project  claude-sonnet-5-5 (anthropic)"))
+        bus = app.session.bus
+        bus.publish(TodosUpdated(todos=(
+            {"content": "Read the code", "status": "completed", "activeForm": "Reading the code"},
+            {"content": "Run the tests", "status": "in_progress", "activeForm": "Running the tests"},
+            {"content": "Fix what fails", "status": "pending", "activeForm": "Fixing what fails"})))
+        loop = asyncio.get_running_loop()
+        bus.publish(QuestionAsked(request_id="q1", future=loop.create_future(), questions=(Question(
+            question="Which test runner?", header="Runner", multi_select=False,
+            options=(QuestionOption("pytest", "the project's own"), QuestionOption("unittest", "stdlib"))),)))
+        bus.publish(ApprovalRequested(request_id="r1", call_id="c3", tool="Bash", input={"command": "pytest -q"},
+                                      description="pytest -q", agent_name="tests", future=loop.create_future(),
+                                      preview={"kind": "command", "command": "pytest -q", "cwd": "/project"}))
+        await pilot.pause(0.4)
+
+    assert snap_compare(app, terminal_size=(150, 45), run_before=run_before)

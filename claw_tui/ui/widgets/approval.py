@@ -22,28 +22,48 @@ from textual.widgets import Static
 
 from claw_tui.diffing import apply_hunks, hunk_text
 from claw_tui.events import ApprovalDecision, ApprovalRequested
+from claw_tui.ui.keymap import display_key
 from claw_tui.ui.widgets.diff_view import DiffView
 
-KEYS = Text.assemble(
-    ("y", "bold green"), " allow once   ",
-    ("s", "bold green"), " allow for this session   ",
-    ("a", "bold green"), " always allow   ",
-    ("n", "bold red"), " deny   ",
-    ("esc", "bold red"), " deny and tell claw what to do",
-)
-HUNK_KEYS = Text.assemble(("  [ ]", "bold"), " move between hunks  ", ("space", "bold"), " keep/drop hunk", style="dim")
+
+def key_line(panel: ApprovalPanel, with_hunks: bool, with_scopes: bool = True) -> Text:
+    """The keys to decide, as this person has them mapped (settings keybindings)."""
+    keymap = getattr(panel.app, "_keymap", {})
+    by_id = {b.id: b for b in panel.BINDINGS if isinstance(b, Binding)}
+
+    def key(binding_id: str) -> str:
+        return display_key(keymap, by_id[binding_id])
+
+    if not with_scopes:  # a plan is approved each time, never remembered
+        return Text.assemble(
+            (key("approval.allow_once"), "bold green"), " approve the plan   ",
+            (key("approval.deny"), "bold red"), " keep planning   ",
+            (key("approval.deny_and_stop"), "bold red"), " refuse and tell claw what to change",
+        )
+    line = Text.assemble(
+        (key("approval.allow_once"), "bold green"), " allow once   ",
+        (key("approval.allow_session"), "bold green"), " allow for this session   ",
+        (key("approval.allow_always"), "bold green"), " always allow   ",
+        (key("approval.deny"), "bold red"), " deny   ",
+        (key("approval.deny_and_stop"), "bold red"), " deny and tell claw what to do",
+    )
+    if with_hunks:
+        line += Text.assemble(
+            (f"  {key('approval.previous_hunk')} {key('approval.next_hunk')}", "bold"), " move between hunks  ",
+            (key("approval.toggle_hunk"), "bold"), " keep/drop hunk", style="dim")
+    return line
 
 
 class ApprovalPanel(Vertical, can_focus=True):
     BINDINGS = [
-        Binding("y", "decide('once')", "Allow once"),
-        Binding("s", "decide('session')", "Allow for session"),
-        Binding("a", "decide('always')", "Always allow"),
-        Binding("n", "deny", "Deny"),
-        Binding("escape", "deny_and_stop", "Deny, tell claw instead"),
-        Binding("space", "hunk('toggle_cursor_hunk')", "Keep/drop hunk", show=False),
-        Binding("right_square_bracket", "hunk('next_hunk')", "Next hunk", show=False),
-        Binding("left_square_bracket", "hunk('previous_hunk')", "Previous hunk", show=False),
+        Binding("y", "decide('once')", "Allow once", id="approval.allow_once"),
+        Binding("s", "decide('session')", "Allow for session", id="approval.allow_session"),
+        Binding("a", "decide('always')", "Always allow", id="approval.allow_always"),
+        Binding("n", "deny", "Deny", id="approval.deny"),
+        Binding("escape", "deny_and_stop", "Deny, tell claw instead", id="approval.deny_and_stop"),
+        Binding("space", "hunk('toggle_cursor_hunk')", "Keep/drop hunk", show=False, id="approval.toggle_hunk"),
+        Binding("right_square_bracket", "hunk('next_hunk')", "Next hunk", show=False, id="approval.next_hunk"),
+        Binding("left_square_bracket", "hunk('previous_hunk')", "Previous hunk", show=False, id="approval.previous_hunk"),
     ]
 
     class Decided(Message):
@@ -65,7 +85,7 @@ class ApprovalPanel(Vertical, can_focus=True):
         self._title = Static(classes="approval-title")
         self._body = VerticalScroll(classes="approval-body")
         self._waiting = Static(classes="approval-waiting")
-        self._keys = Static(KEYS, classes="approval-keys")
+        self._keys = Static(classes="approval-keys")
         self._diff: DiffView | None = None
         self._shown: ApprovalRequested | None = None
 
@@ -117,7 +137,8 @@ class ApprovalPanel(Vertical, can_focus=True):
         self._diff = None
         widgets = self._describe(req)
         await self._body.mount_all(widgets)
-        self._keys.update(KEYS + HUNK_KEYS if self._diff is not None and len(self._diff.hunks) > 1 else KEYS)
+        self._keys.update(key_line(self, self._diff is not None and len(self._diff.hunks) > 1,
+                                   with_scopes=(req.preview or {}).get("kind") != "plan"))
         # Focus once the panel is laid out: keys go to the decision, not to the prompt.
         self.call_after_refresh(self.focus)
 
@@ -133,12 +154,32 @@ class ApprovalPanel(Vertical, can_focus=True):
             if preview.get("note"):
                 out.append(Static(Text(str(preview["note"]), style="yellow")))
         elif kind == "diff":
+            # A change whose hunks cannot stand alone (a notebook's JSON) is approved whole.
             self._diff = DiffView(preview.get("path", "?"), preview.get("before"), preview.get("after"),
-                                  selectable=True, classes="approval-diff")
+                                  selectable=bool(preview.get("partial", True)), classes="approval-diff")
             out.append(Static(Text(preview.get("path", ""), style="bold")))
             out.append(self._diff)
         elif kind == "url":
             out.append(Static(Text.assemble("URL: ", (preview.get("url", ""), "bold underline"))))
+        elif kind == "plan":
+            from rich.markdown import Markdown as RichMarkdown
+
+            out.append(Static(Text("The plan to approve (approving leaves plan mode and lets claw act):",
+                                   style="bold")))
+            out.append(Static(RichMarkdown(str(preview.get("plan", "")), code_theme="monokai"),
+                              classes="approval-plan"))
+        elif kind == "mcp_server":
+            out.append(Static(Text.assemble(("Project MCP server ", "bold"), (str(preview.get("server", "?")), "bold"),
+                                            f"  ({preview.get('transport', '?')}, from {preview.get('source', '?')})")))
+            if preview.get("reason"):
+                out.append(Static(Text(str(preview["reason"]), style="yellow")))
+            definition = json.dumps(preview.get("definition", req.input), indent=2, ensure_ascii=False)
+            out.append(Static(Syntax(definition, "json", word_wrap=True, theme="monokai")))
+        elif kind == "mcp":
+            out.append(Static(Text.assemble("MCP server ", (str(preview.get("server", "?")), "bold"), "  tool ",
+                                            (str(preview.get("tool", "?")), "bold"))))
+            args = json.dumps(preview.get("arguments", req.input), indent=2, ensure_ascii=False)
+            out.append(Static(Syntax(args, "json", word_wrap=True, theme="monokai")))
         else:
             args = json.dumps(req.input, indent=2, ensure_ascii=False)
             out.append(Static(Syntax(args, "json", word_wrap=True, theme="monokai")))
@@ -173,6 +214,9 @@ class ApprovalPanel(Vertical, can_focus=True):
             # A partial approval is for this change only: no rule is remembered from it.
             self._resolve(ApprovalDecision(allow=True, scope="once", content=content, refused_hunks=refused))
             return
+        if (req.preview or {}).get("kind") == "plan":
+            # Approving one plan must not approve every later plan: never remembered as a rule.
+            scope = "once"
         self._resolve(ApprovalDecision(allow=True, scope=scope))  # type: ignore[arg-type]
 
     def action_hunk(self, action: str) -> None:

@@ -9,14 +9,16 @@ cost of drawing stays flat however long the session gets.
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -68,8 +70,108 @@ class NoticeLine(Static):
         self.level = level
 
 
+def code_theme(widget: Widget) -> str:
+    """A Pygments theme that reads on the app's background (dark or light)."""
+    try:
+        dark = widget.app.current_theme.dark
+    except Exception:  # not attached to an app yet
+        dark = True
+    return "monokai" if dark else "friendly"
+
+
+class FrozenMarkdown(Static):
+    """A finished answer: Markdown rendered once into styled text.
+
+    Styled text rather than a Rich renderable, so a person can select it with the
+    mouse (Textual selects and copies text, not renderables) and Ctrl+C copies
+    what they see. Rendered again only when the width changes.
+    """
+
+    def __init__(self, source: str) -> None:
+        super().__init__("", classes="frozen")
+        self.source = source
+        self._rendered_width = -1
+
+    def on_mount(self) -> None:
+        # Before its first layout the width is unknown: the Resize that layout sends renders it,
+        # once, at the real width (rendering at a guess first doubled the cost of a resumed session).
+        if self.size.width:
+            self._render_at(self.size.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width and event.size.width != self._rendered_width:
+            self._render_at(event.size.width)
+
+    def _render_at(self, width: int) -> None:
+        from rich.console import Console
+
+        self._rendered_width = width
+        console = Console(width=max(width, 20), file=io.StringIO(), color_system="truecolor", legacy_windows=False)
+        md = RichMarkdown(self.source, code_theme=code_theme(self))
+        # Padded, so code blocks keep their background to the edge; get_selection
+        # drops the padding again from what is copied.
+        lines = console.render_lines(md, console.options, pad=True)
+        text = Text()
+        for i, line in enumerate(lines):
+            if i:
+                text.append("\n")
+            for seg in line:
+                if not seg.control:
+                    text.append(seg.text, seg.style)
+        text.rstrip()
+        self.update(text)
+
+    def get_selection(self, selection: Any) -> tuple[str, str] | None:
+        got = super().get_selection(selection)
+        if got is None:
+            return None
+        text, end = got
+        return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n"), end
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+_CONTINUES = re.compile(r"^(\s|[-*+>|]|\d+[.)]\s)")
+
+
+def split_point(markdown: str, keep: int) -> int:
+    """Where ``markdown`` can be cut into two documents that render as it does whole:
+    after a blank line outside any code fence, before a paragraph or heading that
+    does not continue a list, quote or table. Leaves at least ``keep`` characters
+    after the cut. 0 when there is no such place."""
+    best = 0
+    in_fence = False
+    fence = ""
+    pos = 0
+    limit = len(markdown) - keep
+    for line in markdown.splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if m:
+            mark = m.group(1)
+            if not in_fence:
+                in_fence, fence = True, mark[0] * 3
+            elif mark.startswith(fence):
+                in_fence = False
+        pos += len(line)
+        if pos > limit:
+            break
+        if not in_fence and line.strip() == "" and pos < len(markdown):
+            rest = markdown[pos:pos + 16]
+            if rest and not rest.startswith("\n") and not _CONTINUES.match(rest):
+                best = pos
+    return best
+
+
 class AssistantMessage(Widget):
-    """An answer: streamed as Markdown while it arrives, then frozen."""
+    """An answer: streamed as Markdown while it arrives, then frozen.
+
+    Textual's Markdown re-parses the document's last block on every flush, and a
+    long answer makes each flush dearer. So past ``SPLIT_CHARS`` the finished part
+    of the live answer (up to a paragraph break outside code) is frozen into
+    styled text, and streaming goes on in a fresh Markdown widget holding only
+    the tail: a flush costs the same at 2,000 characters as at 20,000.
+    """
+
+    SPLIT_CHARS = 2500
 
     def __init__(self, text: str = "", *, frozen: bool = False) -> None:
         super().__init__(classes="assistant-message")
@@ -77,13 +179,21 @@ class AssistantMessage(Widget):
         self.frozen = frozen
         self._stream = None
         self._markdown: Markdown | None = None
+        self._tail_start = 0  # where the live Markdown widget's part of ``text`` begins
 
     def compose(self) -> ComposeResult:
         if self.frozen:
-            yield Static(RichMarkdown(self.text, code_theme="monokai"), classes="frozen")
+            yield FrozenMarkdown(self.text)
         else:
             self._markdown = Markdown(self.text)
             yield self._markdown
+
+    @property
+    def shown_chars(self) -> int:
+        """How much of the answer is on screen (the live widget may trail the stream)."""
+        if self.frozen or self._markdown is None:
+            return len(self.text)
+        return self._tail_start + len(self._markdown.source)
 
     async def append(self, text: str) -> None:
         self.text += text
@@ -92,9 +202,26 @@ class AssistantMessage(Widget):
         if self._stream is None:
             self._stream = Markdown.get_stream(self._markdown)
         await self._stream.write(text)
+        if self.SPLIT_CHARS and len(self.text) - self._tail_start > self.SPLIT_CHARS:
+            await self._split()
+
+    async def _split(self) -> None:
+        tail = self.text[self._tail_start:]
+        cut = split_point(tail, keep=min(500, self.SPLIT_CHARS // 4))
+        if cut <= 0 or self._markdown is None:
+            return
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        old = self._markdown
+        self._markdown = Markdown(tail[cut:])
+        await self.mount(FrozenMarkdown(tail[:cut]), before=old)
+        await self.mount(self._markdown, after=old)
+        await old.remove()
+        self._tail_start += cut
 
     async def freeze(self) -> None:
-        """Replace the live Markdown widgets with one cheap Static."""
+        """Replace the live Markdown widget with cheap styled text."""
         if self.frozen:
             return
         self.frozen = True
@@ -105,7 +232,7 @@ class AssistantMessage(Widget):
             await self._markdown.remove()
             self._markdown = None
         if self.is_attached:
-            await self.mount(Static(RichMarkdown(self.text, code_theme="monokai"), classes="frozen"))
+            await self.mount(FrozenMarkdown(self.text[self._tail_start:]))
 
 
 class ThinkingBlock(Collapsible):
@@ -150,14 +277,16 @@ class ToolCallBlock(Widget, can_focus=True):
     """One tool call: a compact line that expands to its full output."""
 
     BINDINGS = [
-        Binding("enter", "toggle", "Expand", show=False),
-        Binding("d", "show_diff", "Diff", show=False),
+        Binding("enter", "toggle", "Expand", show=False, id="tool_call.expand"),
+        Binding("d", "show_diff", "Diff", show=False, id="tool_call.diff"),
     ]
 
     class JumpToDiff(Message):
-        def __init__(self, call_id: str) -> None:
+        def __init__(self, call_id: str, display: dict[str, Any] | None = None) -> None:
             super().__init__()
             self.call_id = call_id
+            # The tool's own diff, for changes that are not file edits (GitDiff, GitShow).
+            self.display = display
 
     def __init__(self, data: ToolCallData) -> None:
         super().__init__(classes="tool-call")
@@ -241,7 +370,7 @@ class ToolCallBlock(Widget, can_focus=True):
 
     def action_show_diff(self) -> None:
         if self.data.display and self.data.display.get("kind") == "diff":
-            self.post_message(self.JumpToDiff(self.data.call_id))
+            self.post_message(self.JumpToDiff(self.data.call_id, self.data.display))
 
 
 class ShowEarlier(Static, can_focus=True):
@@ -333,6 +462,18 @@ class ConversationView(VerticalScroll):
     @on(ShowEarlier.Pressed)
     async def _earlier_pressed(self) -> None:
         await self.action_show_earlier()
+
+    async def load_history(self, entries: list[Entry], mounted: int = 40) -> None:
+        """Draw a stored conversation: the last ``mounted`` entries as widgets, the rest kept
+        as data behind "show earlier" (a resumed 2,000-message session opens at once)."""
+        await self.clear()
+        split = max(0, len(entries) - mounted)
+        self._archived = list(entries[:split])
+        widgets = [_from_entry(e) for e in entries[split:]]
+        if widgets:
+            await self.mount_all(widgets)
+        self._update_show_earlier()
+        self.scroll_end(animate=False)
 
     async def clear(self) -> None:
         self._live_answer = None
@@ -451,6 +592,10 @@ def _to_entry(w: Widget) -> Entry:
         return ("notice", (w.text, w.level))
     if isinstance(w, CommandOutput):
         return ("command", (w.body, w.title_text))
+    from claw_tui.ui.widgets.compaction import CompactionNotice
+
+    if isinstance(w, CompactionNotice):
+        return ("compaction", (w.summary, w.title_text))
     return ("notice", (f"[{type(w).__name__}]", "info"))
 
 
@@ -468,4 +613,8 @@ def _from_entry(entry: Entry) -> Widget:
         return ToolCallBlock(data)
     if kind == "command":
         return CommandOutput(*data)
+    if kind == "compaction":
+        from claw_tui.ui.widgets.compaction import CompactionNotice
+
+        return CompactionNotice(*data) if isinstance(data, tuple) else CompactionNotice(data)
     return NoticeLine(*data)

@@ -27,8 +27,8 @@ STATUS_STYLE = {"A": "bold green", "M": "bold yellow", "D": "bold red"}
 
 class DiffPane(Vertical):
     BINDINGS = [
-        Binding("v", "cycle_layout", "Unified/split"),
-        Binding("g", "jump_to_call", "Go to tool call"),
+        Binding("v", "cycle_layout", "Unified/split", id="diffs.layout"),
+        Binding("g", "jump_to_call", "Go to tool call", id="diffs.jump_to_call"),
     ]
 
     class JumpToCall(Message):

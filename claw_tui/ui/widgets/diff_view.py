@@ -13,10 +13,12 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
+from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -258,3 +260,36 @@ class DiffView(ScrollView, can_focus=True):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self.row_count or 1
+
+
+class DiffScreen(ModalScreen[None]):
+    """One diff, full screen over the workspace (a tool's diff that changed no file). Esc closes."""
+
+    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="diff_screen.close"),
+                Binding("v", "cycle_layout", "Unified/split", id="diff_screen.layout")]
+    DEFAULT_CSS = """
+    DiffScreen { align: center middle; }
+    DiffScreen > Vertical { width: 95%; height: 90%; border: round $accent; background: $surface; }
+    DiffScreen DiffView { height: 1fr; }
+    """
+
+    def __init__(self, path: str, before: str | None, after: str | None) -> None:
+        super().__init__()
+        self.path, self.before, self.after = path, before, after
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+        from textual.widgets import Static
+
+        with Vertical() as box:
+            box.border_title = f"{self.path}  (esc closes, v unified/split)"
+            yield Static(Text(self.path, style="bold"))
+            yield DiffView(self.path, self.before, self.after)
+
+    def on_mount(self) -> None:
+        self.query_one(DiffView).focus()
+
+    def action_cycle_layout(self) -> None:
+        view = self.query_one(DiffView)
+        order = ("auto", "unified", "split")
+        view.layout_mode = order[(order.index(view.layout_mode) + 1) % len(order)]  # type: ignore[assignment]

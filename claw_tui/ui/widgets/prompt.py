@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,12 @@ class PromptInput(TextArea):
             super().__init__()
             self.text = text
 
+    class RewindRequested(Message):
+        """Esc pressed twice on an empty prompt: open /rewind."""
+
+    # Two Esc presses this close together on an empty prompt ask for /rewind.
+    DOUBLE_ESC_S = 0.6
+
     def __init__(self, history: list[str] | None = None, *, workspace: Path | None = None,
                  placeholder: str = PLACEHOLDER, **kwargs: Any) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, placeholder=placeholder, **kwargs)
@@ -46,6 +53,13 @@ class PromptInput(TextArea):
         self._token_start: tuple[int, int] | None = None
         self._files: list[str] | None = None
         self._indexing: asyncio.Task[None] | None = None
+        self._last_escape = 0.0
+
+    def add_history(self, prompts: list[str]) -> None:
+        """Earlier prompts (of a resumed session) for ↑ to bring back, oldest first."""
+        for text in prompts:
+            if text and (not self._history or self._history[-1] != text):
+                self._history.append(text)
 
     @property
     def prompt_history(self) -> list[str]:
@@ -74,6 +88,14 @@ class PromptInput(TextArea):
                 self._stop(event)
                 self.close_menu()
                 return
+        if key == "escape" and not self.text.strip():
+            # Not stopped: a single Esc still reaches the app (it interrupts a working agent).
+            now = time.monotonic()
+            if now - self._last_escape <= self.DOUBLE_ESC_S:
+                self._last_escape = 0.0
+                self.post_message(self.RewindRequested())
+            else:
+                self._last_escape = now
         if key == "enter":
             self._stop(event)
             row, col = self.cursor_location

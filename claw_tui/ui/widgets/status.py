@@ -14,6 +14,8 @@ MODE_LABEL = {
     "acceptEdits": ("⏵⏵ accept edits on", "bold magenta"),
     "plan": ("⏸ plan mode (read-only)", "bold cyan"),
     "bypassPermissions": ("⚠ bypass permissions: everything runs without asking", "bold white on red"),
+    "allowlist": ("allowlist: only what allow rules name runs, the rest is refused", "bold white on dark_blue"),
+    "denylist": ("⚠ denylist: everything runs except what deny rules name", "bold black on yellow"),
 }
 
 

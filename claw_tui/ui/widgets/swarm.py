@@ -69,8 +69,8 @@ def fmt_tokens(n: int) -> str:
 
 class SwarmPane(Vertical):
     BINDINGS = [
-        Binding("enter", "open_agent", "Open agent"),
-        Binding("x", "cancel_agent", "Cancel agent"),
+        Binding("enter", "open_agent", "Open agent", id="swarm.open"),
+        Binding("x", "cancel_agent", "Cancel agent", id="swarm.cancel"),
     ]
 
     class OpenAgent(Message):
@@ -84,7 +84,11 @@ class SwarmPane(Vertical):
             super().__init__()
             self.agent_id = agent_id
 
-    COLUMNS = ("agent", "task", "state", "tool", "elapsed", "tokens", "cost")
+    # Two lines per agent so every field fits a side pane of ~50 columns:
+    # agent over its task · state over its current tool · elapsed · tokens over cost.
+    COLUMNS = ("agent", "state", "elapsed", "usage")
+    HEADERS = {"agent": "agent · task", "state": "state · tool", "elapsed": "time", "usage": "tokens · $"}
+    FIXED = {"state": 16, "elapsed": 5, "usage": 11}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -92,23 +96,42 @@ class SwarmPane(Vertical):
         self.table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True, id="swarm-table")
         self._empty = Static(Text("No sub-agents yet. When the agent spawns helpers they appear here, live; "
                                   "Enter opens one, x cancels it.", style="dim"), classes="swarm-empty")
+        self._agent_w = 30
 
     def compose(self) -> ComposeResult:
         yield self._empty
         yield self.table
 
     def on_mount(self) -> None:
-        for col in self.COLUMNS:
-            self.table.add_column(col, key=col)
+        self._build_columns()
         self.table.display = False
         self.set_interval(1.0, self._tick)
+
+    def on_resize(self) -> None:
+        room = self.size.width - sum(self.FIXED.values()) - 2 * len(self.COLUMNS) - 2
+        width = max(12, min(60, room))
+        if width != self._agent_w or not self.table.columns:
+            self._agent_w = width
+            self._build_columns()
+
+    def _build_columns(self) -> None:
+        """Columns of fixed widths (a DataTable's auto widths only ever grow, so a row would
+        push the others out of a narrow pane)."""
+        cursor = self.table.cursor_row
+        self.table.clear(columns=True)
+        for col in self.COLUMNS:
+            self.table.add_column(self.HEADERS[col], key=col, width=self.FIXED.get(col, self._agent_w))
+        for row in self.rows.values():
+            self.table.add_row(*self._cells(row), key=row.agent_id, height=2)
+        if self.rows and cursor >= 0:
+            self.table.move_cursor(row=min(cursor, len(self.rows) - 1))
 
     def handle(self, event: Event) -> None:
         kind = type(event)
         if kind is AgentSpawned:
             e: AgentSpawned = event  # type: ignore[assignment]
             self.rows[e.agent_id] = AgentRow(e.agent_id, e.name, e.task, e.model, e.parent_id, state="running")
-            self.table.add_row(*self._cells(self.rows[e.agent_id]), key=e.agent_id)
+            self.table.add_row(*self._cells(self.rows[e.agent_id]), key=e.agent_id, height=2)
             self.table.display = True
             self._empty.display = False
             return
@@ -142,17 +165,18 @@ class SwarmPane(Vertical):
         self._update(row)
 
     def _cells(self, row: AgentRow) -> tuple[Any, ...]:
-        task = row.task if len(row.task) <= 40 else row.task[:39] + "…"
-        tool = row.tool if len(row.tool) <= 30 else row.tool[:29] + "…"
+        def cut(text: str, width: int) -> str:
+            return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
         state = row.state.replace("_", " ")
+        tool_w = self.FIXED["state"]
         return (
-            Text(row.name, style="bold"),
-            task,
-            Text(state, style=STATE_STYLE.get(row.state, "")),
-            tool,
+            Text.assemble((cut(row.name, self._agent_w), "bold"), "\n", (cut(row.task, self._agent_w), "dim")),
+            Text.assemble((state, STATE_STYLE.get(row.state, "")), "\n",
+                          (cut(row.tool or row.detail or "", tool_w), "cyan")),
             f"{row.elapsed:.0f}s",
-            f"{fmt_tokens(row.tokens_in)}/{fmt_tokens(row.tokens_out)}",
-            f"${row.cost_usd:.4f}",
+            Text.assemble(f"{fmt_tokens(row.tokens_in)}/{fmt_tokens(row.tokens_out)}", "\n",
+                          (f"${row.cost_usd:.4f}", "bold")),
         )
 
     def _update(self, row: AgentRow) -> None:

@@ -1,0 +1,339 @@
+"""The workspace's speed and memory, measured (issue 3's targets).
+
+(a) launch to interactive prompt: `claw` started in a real pseudo-terminal,
+    time until the prompt is drawn ("Ask claw" appears in the terminal output).
+(b) render throughput: 20,000 characters of realistic Markdown as a model streams
+    them (4-character chunks), at full speed and at 1,000 chunks/s, put on the bus
+    the way the engine does (through its frame-rate DeltaThrottle); display lag =
+    how far the Markdown shown trails the stream.
+(c) per-flush cost: the time of each MarkdownStream flush (Markdown.append) while
+    streaming, with 800 earlier blocks in the conversation against an empty one.
+(d) keystroke echo while streaming at 1,000 chunks/s: time from a key event
+    posted to the app until the prompt holds the character (processing, not the
+    terminal's paint, which a headless run cannot see).
+(e) RSS after 2,000 messages (1,000 prompts and 1,000 answers through the bus).
+
+Run: .venv/bin/python benchmarks/bench_ui.py [--runs 3]. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import pty
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHUNK = 4
+
+PARAGRAPH = """## Step {n}: what changed
+
+The parser now keeps **every** token it reads, so `parse_args()` can report the
+column of a bad flag. See [the docs](https://example.com/docs) for details.
+
+- first, read the file with `Read`
+- then edit it; the diff shows *exactly* what changes
+- finally run `pytest -q` and check the result
+
+```python
+def parse_args(argv: list[str]) -> Namespace:
+    parser = build_parser()
+    return parser.parse_args(argv)  # step {n}
+```
+
+| flag | meaning |
+| --- | --- |
+| `-q` | quiet |
+| `-x` | stop at the first failure |
+
+"""
+
+
+def realistic_markdown(chars: int = 20_000) -> str:
+    out, n = [], 0
+    while sum(map(len, out)) < chars:
+        n += 1
+        out.append(PARAGRAPH.format(n=n))
+    return "".join(out)[:chars]
+
+
+# -- (a) launch ---------------------------------------------------------------
+
+
+def launch_time(timeout: float = 20.0) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "ANTHROPIC_API_KEY": "bench", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+               "CLAW_CONFIG_DIR": tmp, "CLAW_DATA_DIR": tmp, "TERM": "xterm-256color", "COLUMNS": "120",
+               "LINES": "40"}
+        claw = str(Path(sys.executable).with_name("claw"))
+        start = time.perf_counter()
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: claw in the pseudo-terminal
+            os.chdir(tmp)
+            os.execvpe(claw, [claw], env)
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        seen = b""
+        try:
+            while time.perf_counter() - start < timeout:
+                ready, _, _ = select.select([fd], [], [], 0.05)
+                if ready:
+                    try:
+                        seen += os.read(fd, 65536)
+                    except OSError:
+                        break
+                    if b"Ask claw" in seen:
+                        return time.perf_counter() - start
+            raise RuntimeError("the prompt never appeared")
+        finally:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            os.close(fd)
+
+
+# -- (b), (c), (d) streaming ----------------------------------------------------
+
+
+def _app(workspace: Path):  # noqa: ANN202
+    from claw_tui.config import RunConfig
+    from claw_tui.providers import make_provider
+    from claw_tui.ui.app import ClawApp
+
+    cfg = RunConfig(cwd=workspace, provider="anthropic", base_url="http://127.0.0.1:9", watch=False)
+    return ClawApp(cfg, provider=make_provider("anthropic", base_url="http://127.0.0.1:9", api_key="bench"))
+
+
+def _shown(app) -> int:  # noqa: ANN001
+    live = app.conversation._live_answer
+    return 0 if live is None else live.shown_chars
+
+
+async def _fill(app, pilot, blocks: int) -> None:  # noqa: ANN001
+    """Earlier turns: prompts, frozen answers and finished tool calls, as the bus delivers them."""
+    from claw_tui.events import (
+        AssistantMessageCompleted,
+        TextDelta,
+        ToolCallFinished,
+        ToolCallStarted,
+        UserPromptSubmitted,
+    )
+    from claw_tui.providers.base import Message
+
+    bus = app.session.bus
+    for i in range(blocks // 3):
+        bus.publish(UserPromptSubmitted(text=f"question {i}: why does the parser drop tokens?"))
+        bus.publish(TextDelta(text=PARAGRAPH.format(n=i)[:600]))
+        bus.publish(AssistantMessageCompleted(message=Message.user("x"), stop_reason="tool_use", model="m"))
+        bus.publish(ToolCallStarted(call_id=f"c{i}", tool="Read", input={"file_path": "a.py"}, summary="a.py"))
+        bus.publish(ToolCallFinished(call_id=f"c{i}", tool="Read", content="x" * 200, is_error=False,
+                                     duration_s=0.01, summary="10 lines"))
+        if i % 20 == 0:
+            await pilot.pause()
+    await pilot.pause(0.3)
+
+
+async def stream(app, pilot, text: str, rate: float | None, keys: bool = False) -> dict:  # noqa: ANN001
+    from textual import events
+    from textual.widgets import Markdown
+
+    from claw_tui.engine.throttle import DeltaThrottle
+    from claw_tui.events import TextDelta, UserPromptSubmitted
+
+    flushes: list[float] = []
+    original = Markdown.append
+
+    def timed_append(self, markdown: str):  # noqa: ANN001, ANN202
+        t0 = time.perf_counter()
+        awaitable = original(self, markdown)
+
+        async def wait() -> None:
+            await awaitable
+            flushes.append(time.perf_counter() - t0)
+
+        from textual.await_complete import AwaitComplete
+
+        return AwaitComplete(wait())
+
+    Markdown.append = timed_append  # type: ignore[method-assign]
+    bus = app.session.bus
+    throttle = DeltaThrottle(bus.publish, "main")
+    bus.publish(UserPromptSubmitted(text="explain the parser"))
+    await pilot.pause(0.1)
+    chunks = [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)]
+    lags: list[float] = []
+    echo: list[float] = []
+    prompt = app.prompt
+    stop_keys = asyncio.Event()
+
+    async def typist() -> None:
+        while not stop_keys.is_set():
+            before = len(prompt.text)
+            t0 = time.perf_counter()
+            app.post_message(events.Key("x", "x"))
+            while len(prompt.text) == before:
+                await asyncio.sleep(0.0005)
+            echo.append(time.perf_counter() - t0)
+            await asyncio.sleep(0.05)
+
+    typing = asyncio.create_task(typist()) if keys else None
+    prompt.focus()
+    start = time.perf_counter()
+    published = 0
+    try:
+        for n, chunk in enumerate(chunks, 1):
+            throttle.add(TextDelta, chunk)
+            published += len(chunk)
+            if rate:
+                due = start + n / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if n % 50 == 0:
+                    lags.append((published - _shown(app)) / (rate * CHUNK))
+            else:
+                await asyncio.sleep(0)
+        throttle.close()
+        last_publish = time.perf_counter()
+        while _shown(app) < len(text):
+            await asyncio.sleep(0.001)
+        shown_at = time.perf_counter()
+    finally:
+        stop_keys.set()
+        if typing is not None:
+            await typing
+        Markdown.append = original  # type: ignore[method-assign]
+    return {
+        "stream_s": last_publish - start,
+        "lag_end_s": shown_at - last_publish,
+        "lag_max_s": max(lags) if lags else shown_at - last_publish,
+        "flushes": flushes,
+        "echo": echo,
+    }
+
+
+async def streaming_benchmarks(text: str) -> dict:
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["CLAW_CONFIG_DIR"] = os.environ["CLAW_DATA_DIR"] = tmp
+        for label, blocks in (("empty", 0), ("800 blocks", 800)):
+            app = _app(Path(tmp))
+            async with app.run_test(size=(160, 48)) as pilot:
+                await _fill(app, pilot, blocks)
+                mounted = len(app.conversation.entries)
+                full = await stream(app, pilot, text, None)
+            app2 = _app(Path(tmp))
+            async with app2.run_test(size=(160, 48)) as pilot:
+                await _fill(app2, pilot, blocks)
+                paced = await stream(app2, pilot, text, 1000.0, keys=(blocks == 0))
+            results[label] = {"full": full, "paced": paced, "mounted": mounted}
+    return results
+
+
+# -- (e) memory -----------------------------------------------------------------
+
+RSS_CHILD = r"""
+import asyncio, os, sys, tempfile, psutil
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import benchmarks.bench_ui as b
+from claw_tui.events import AssistantMessageCompleted, TextDelta, TurnFinished, UserPromptSubmitted
+from claw_tui.providers.base import Message
+
+async def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["CLAW_CONFIG_DIR"] = os.environ["CLAW_DATA_DIR"] = tmp
+        app = b._app(Path(tmp))
+        async with app.run_test(size=(160, 48)) as pilot:
+            await pilot.pause(0.2)
+            base = psutil.Process().memory_info().rss
+            bus = app.session.bus
+            for i in range(1000):
+                bus.publish(UserPromptSubmitted(text=f"prompt {i}: " + "why " * 20))
+                bus.publish(TextDelta(text=b.PARAGRAPH.format(n=i)))
+                bus.publish(AssistantMessageCompleted(message=Message.user("x"), stop_reason="end_turn", model="m"))
+                bus.publish(TurnFinished(outcome="success", result="", num_turns=1))
+                if i % 10 == 0:
+                    await pilot.pause()
+            await pilot.pause(0.5)
+            print(base, psutil.Process().memory_info().rss, len(app.conversation.entries),
+                  app.conversation.archived_count)
+
+asyncio.run(main())
+"""
+
+
+def rss_after_messages() -> tuple[float, float, int, int]:
+    out = subprocess.run([sys.executable, "-c", RSS_CHILD, str(ROOT)], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    base, after, mounted, archived = out.stdout.split()[-4:]
+    return int(base) / 2**20, int(after) / 2**20, int(mounted), int(archived)
+
+
+def p95(values: list[float]) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    text = realistic_markdown()
+    launches = [launch_time() for _ in range(args.runs)]
+    runs = [asyncio.run(streaming_benchmarks(text)) for _ in range(args.runs)]
+    mem = rss_after_messages()
+
+    def med(path) -> float:  # noqa: ANN001
+        return statistics.median(path(r) for r in runs)
+
+    def flush_mean(r, label) -> float:  # noqa: ANN001
+        f = r[label]["full"]["flushes"] + r[label]["paced"]["flushes"]
+        return statistics.mean(f)
+
+    empty_flush = med(lambda r: flush_mean(r, "empty"))
+    full_flush = med(lambda r: flush_mean(r, "800 blocks"))
+    echo = [e for r in runs for e in r["empty"]["paced"]["echo"]]
+    rows = [
+        ("launch to interactive prompt (pty, 120×40)", f"median {statistics.median(launches) * 1000:.0f} ms "
+         f"(best {min(launches) * 1000:.0f} ms)", "≤ 400 ms"),
+        ("20,000 chars at full speed: stream / shown after", f"{med(lambda r: r['empty']['full']['stream_s']):.2f} s "
+         f"/ +{med(lambda r: r['empty']['full']['lag_end_s']) * 1000:.0f} ms", "—"),
+        ("20,000 chars at 1,000 chunks/s: lag at end / max lag", f"{med(lambda r: r['empty']['paced']['lag_end_s']) * 1000:.0f} ms / "
+         f"{med(lambda r: r['empty']['paced']['lag_max_s']) * 1000:.0f} ms "
+         f"(stream took {med(lambda r: r['empty']['paced']['stream_s']):.2f} s for 5.00 s of chunks)",
+         "keeps up"),
+        ("per-flush cost: empty vs 800 earlier blocks", f"{empty_flush * 1000:.2f} ms vs {full_flush * 1000:.2f} ms = "
+         f"**{full_flush / empty_flush:.2f}×** ({runs[0]['800 blocks']['mounted']} widgets mounted of 800)",
+         "≤ 1.5×"),
+        ("keystroke echo while streaming at 1,000 chunks/s", f"p95 {p95(echo) * 1000:.1f} ms, median "
+         f"{statistics.median(echo) * 1000:.1f} ms ({len(echo)} keys)", "p95 ≤ 50 ms"),
+        ("RSS after 2,000 messages", f"{mem[1]:.0f} MB (was {mem[0]:.0f} MB before; {mem[2]} widgets mounted, "
+         f"{mem[3]} archived)", "≤ 250 MB"),
+    ]
+    cpu = platform.processor() or platform.machine()
+    print(f"Measured {time.strftime('%Y-%m-%d')} on {platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+          f"{cpu}, Python {platform.python_version()}, by `benchmarks/bench_ui.py --runs {args.runs}`.\n")
+    print("| measure | result | target |\n| --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print("\n<!-- raw: " + json.dumps({"launch_s": launches}) + " -->")
+
+
+if __name__ == "__main__":
+    main()
