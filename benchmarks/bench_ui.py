@@ -1,7 +1,9 @@
 """The workspace's speed and memory, measured (issue 3's targets).
 
 (a) launch to interactive prompt: `claw` started in a real pseudo-terminal,
-    time until the prompt is drawn ("Ask claw" appears in the terminal output).
+    time until the prompt is drawn (its placeholder text appears in the terminal
+    output; the engine goes on loading behind it). Run with bytecode caching on,
+    as a user's claw runs, after one warm-up launch that writes the caches.
 (b) render throughput: 20,000 characters of realistic Markdown as a model streams
     them (4-character chunks), at full speed and at 1,000 chunks/s, put on the bus
     the way the engine does (through its frame-rate DeltaThrottle); display lag =
@@ -73,7 +75,8 @@ def realistic_markdown(chars: int = 20_000) -> str:
 
 def launch_time(timeout: float = 20.0) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "ANTHROPIC_API_KEY": "bench", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env = {**env, "ANTHROPIC_API_KEY": "bench", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
                "CLAW_CONFIG_DIR": tmp, "CLAW_DATA_DIR": tmp, "TERM": "xterm-256color", "COLUMNS": "120",
                "LINES": "40"}
         claw = str(Path(sys.executable).with_name("claw"))
@@ -96,7 +99,8 @@ def launch_time(timeout: float = 20.0) -> float:
                         seen += os.read(fd, 65536)
                     except OSError:
                         break
-                    if b"Ask claw" in seen:
+                    # The placeholder's first letter is drawn under the cursor, apart from the rest.
+                    if b"for commands" in seen:
                         return time.perf_counter() - start
             raise RuntimeError("the prompt never appeared")
         finally:
@@ -295,7 +299,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     text = realistic_markdown()
-    launches = [launch_time() for _ in range(args.runs)]
+    launch_time()  # warm-up: writes the bytecode caches a user's installation has
+    launches = [launch_time() for _ in range(max(args.runs, 5))]
     runs = [asyncio.run(streaming_benchmarks(text)) for _ in range(args.runs)]
     mem = rss_after_messages()
 

@@ -174,11 +174,14 @@ def main(argv: list[str] | None = None) -> int:
         from claw_tui.ui.app import ClawApp
 
         try:
-            app = ClawApp(config, first_prompt=args.prompt, pick_session=args.resume == "")
+            # The first frame comes before the engine is loaded (it loads in a thread).
+            app = ClawApp(config, first_prompt=args.prompt, pick_session=args.resume == "", defer_engine=True)
         except ValueError as exc:  # a bad rule, mode or provider setting
             sys.stderr.write(f"claw: {exc}\n")
             return 2
         result = app.run()
+        if app.startup_error:  # the same words claw -p would print for a bad setting
+            sys.stderr.write(f"claw: {app.startup_error}\n")
         return int(result or 0)
     if args.resume == "":
         sys.stderr.write("claw: -p --resume needs a session id (claw -p -c continues the most recent session)\n")

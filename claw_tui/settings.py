@@ -17,23 +17,14 @@ works unchanged.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-Scope = Literal["user", "project", "local"]
+from claw_tui.settings_files import Scope, settings_paths, user_config_dir  # noqa: F401
 
-
-def user_config_dir() -> Path:
-    override = os.environ.get("CLAW_CONFIG_DIR")
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("claw"))
 
 
 class PermissionSettings(BaseModel):
@@ -234,17 +225,6 @@ class Settings:
     @property
     def errors(self) -> list[str]:
         return [f"{layer.path}: {layer.error}" for layer in self.layers if layer.error]
-
-
-def settings_paths(workspace: Path, user_dir: Path | None = None) -> list[tuple[Scope, Path]]:
-    user_dir = user_dir or user_config_dir()
-    return [
-        ("user", user_dir / "settings.json"),
-        ("project", workspace / ".claude" / "settings.json"),
-        ("project", workspace / ".claw" / "settings.json"),
-        ("local", workspace / ".claude" / "settings.local.json"),
-        ("local", workspace / ".claw" / "settings.local.json"),
-    ]
 
 
 def load_layer(scope: Scope, path: Path) -> SettingsLayer:

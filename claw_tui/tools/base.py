@@ -4,6 +4,7 @@ permission category, and a run method that returns what the model and the UI see
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from abc import ABC, abstractmethod
@@ -195,6 +196,20 @@ def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+_SCHEMAS: dict[type, dict[str, Any]] = {}
+
+
+def input_schema(model: type[ToolInput]) -> dict[str, Any]:
+    """The JSON schema the model sees for an input model, built once per model class
+    (pydantic takes ~0.5 ms a tool to build it, and every session and sub-agent asks)."""
+    schema = _SCHEMAS.get(model)
+    if schema is None:
+        schema = _clean_schema(_inline_refs(model.model_json_schema(by_alias=True)))
+        schema.pop("description", None)
+        _SCHEMAS[model] = schema
+    return copy.deepcopy(schema)
+
+
 class _RecursiveSchema(Exception):
     pass
 
@@ -239,9 +254,7 @@ class Tool(ABC):
     parallel: ClassVar[bool] = False
 
     def spec(self) -> ToolSpec:
-        schema = _clean_schema(_inline_refs(self.Input.model_json_schema(by_alias=True)))
-        schema.pop("description", None)
-        return ToolSpec(self.name, self.description, schema)
+        return ToolSpec(self.name, self.description, input_schema(self.Input))
 
     def parse(self, raw: dict[str, Any]) -> ToolInput:
         return self.Input.model_validate(raw)

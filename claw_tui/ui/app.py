@@ -125,54 +125,78 @@ class ClawApp(App[int]):
         session_id: str | None = None,
         pick_session: bool = False,
         trusted: bool | None = None,
+        defer_engine: bool = False,
     ) -> None:
         super().__init__()
-        from claw_tui.engine.memory import MemoryConsolidator
-        from claw_tui.engine.session import Session
-        from claw_tui.ui.sessions import DreamScheduler
-
         self.config = config
-        # trusted None: --trust, else the trust store; an untrusted folder with settings of its
-        # own gets the trust dialog before the session starts (ui/trust.py).
-        self.session = Session(config, provider=provider, session_id=session_id, trusted=trusted)
         # claw --resume without an id: the session picker opens first.
         self.pick_session = pick_session
-        # Memory consolidation when the app has been idle a while (ui/sessions.py).
-        self.dreamer = MemoryConsolidator(self.session)
-        self.idle = DreamScheduler(self)
         self.first_prompt = first_prompt
         self.turn = 0
         self.queued: list[str] = []
         self.agent_log: dict[str, list[Event]] = defaultdict(list)
         self.agent_costs: dict[str, float] = {}
         self.context = (0, None)
-        # Shift+Tab cycles default → acceptEdits → plan, plus the mode claw started in when it is
-        # another one (bypassPermissions, allowlist, denylist: only ever chosen explicitly).
-        start_mode = self.session.policy.mode
-        self.started_modes = MODE_CYCLE + ((start_mode,) if start_mode not in MODE_CYCLE else ())
         self.last_answer = ""
         self.last_copied: str | None = None
         self.mouse_released = False
         self._notified_at = 0.0
         self._shut_down = False
         self.startup_problems: list[str] = []
+        self.startup_error: str | None = None
+        # Text typed and sent before the engine finished loading (defer_engine): sent once it has.
+        self._early_input: list[str] = []
+        self._session_args = {"provider": provider, "session_id": session_id, "trusted": trusted}
+        self.session: Any = None
+        if defer_engine:
+            # claw itself: the first frame comes before the engine (tools, permissions,
+            # providers: ~0.5 s of imports) is loaded in a thread; only the look is read now.
+            from claw_tui.ui.look import read_look
+
+            self._apply_look(read_look(config.cwd), report=False)
+        else:
+            self._build_session()
+
+    def _build_session(self) -> None:
+        from claw_tui.engine.memory import MemoryConsolidator
+        from claw_tui.engine.session import Session
+        from claw_tui.ui.sessions import DreamScheduler
+
+        # trusted None: --trust, else the trust store; an untrusted folder with settings of its
+        # own gets the trust dialog before the session starts (ui/trust.py).
+        self.session = Session(self.config, **self._session_args)
+        # Memory consolidation when the app has been idle a while (ui/sessions.py).
+        self.dreamer = MemoryConsolidator(self.session)
+        self.idle = DreamScheduler(self)
+        # Shift+Tab cycles default → acceptEdits → plan, plus the mode claw started in when it is
+        # another one (bypassPermissions, allowlist, denylist: only ever chosen explicitly).
+        start_mode = self.session.policy.mode
+        self.started_modes = MODE_CYCLE + ((start_mode,) if start_mode not in MODE_CYCLE else ())
         self._apply_look(self.session.settings)
 
-    def _apply_look(self, settings: Any) -> None:
+    @property
+    def ready(self) -> bool:
+        """Whether the engine is loaded (always, unless the app was built with defer_engine)."""
+        return self.session is not None
+
+    def _apply_look(self, settings: Any, report: bool = True) -> None:
         """Theme and keymap from settings; a bad entry is reported and the rest applies."""
         from claw_tui.ui.keymap import binding_ids, check_keymap
 
+        problems: list[str] = []
         theme = settings.theme
         if theme:
             name = THEME_ALIASES.get(theme, theme)
             if name in self.available_themes:
                 self.theme = name
             else:
-                self.startup_problems.append(
+                problems.append(
                     f"theme {theme!r} is not a theme; use dark, light or a theme name from Ctrl+P → Change theme "
                     f"(e.g. {', '.join(sorted(self.available_themes)[:4])})")
         keymap, errors = check_keymap(settings.keybindings, binding_ids(remappable_classes()))
-        self.startup_problems.extend(errors)
+        problems.extend(errors)
+        if report:
+            self.startup_problems.extend(problems)
         if keymap:
             self.set_keymap(keymap)
 
@@ -195,7 +219,7 @@ class ClawApp(App[int]):
         yield Vertical(id="questions")
         yield ApprovalPanel(id="approval")
         yield Static(id="queued")
-        yield PromptInput(workspace=self.session.workspace, id="prompt")
+        yield PromptInput(workspace=self.config.cwd, id="prompt")
         with Horizontal(id="statusbar"):
             yield ModeIndicator(id="mode")
             yield Static(id="mouse-state")
@@ -223,12 +247,51 @@ class ClawApp(App[int]):
         return self.query_one("#prompt", PromptInput)
 
     async def on_mount(self) -> None:
+        self.query_one("#agent-panes").display = False
+        self.query_one("#queued", Static).display = False
+        self.query_one("#mouse-state", Static).display = False
+        self.query_one("#questions").display = False
+        if self.session is None:
+            # The first frame: the prompt takes typing while the engine loads.
+            self._update_topbar()
+            self.query_one("#mode", ModeIndicator).show(self.config.permission_mode or "default")
+            self.prompt.focus()
+            # After the first frame is on screen: the import thread holds the interpreter
+            # lock for long stretches and would hold the first paint back with it.
+            self.call_after_refresh(self._load_engine)
+            return
+        await self._session_built()
+
+    @work(thread=True, exit_on_error=False, group="engine")
+    def _load_engine(self) -> None:
+        """Import the engine off the event loop, then build the session on it."""
+        try:
+            import claw_tui.engine.memory  # noqa: F401
+            import claw_tui.engine.session  # noqa: F401
+            import claw_tui.ui.commands  # noqa: F401
+            import claw_tui.ui.sessions  # noqa: F401
+        except Exception as exc:  # an install problem: shown, and claw exits
+            self.call_from_thread(self._engine_failed, f"{type(exc).__name__}: {exc}")
+            return
+        self.call_from_thread(self._engine_loaded)
+
+    async def _engine_loaded(self) -> None:
+        try:
+            self._build_session()
+        except ValueError as exc:  # a bad rule, mode or provider setting: as claw says it without a UI
+            self._engine_failed(str(exc))
+            return
+        await self._session_built()
+
+    def _engine_failed(self, message: str) -> None:
+        self.startup_error = message
+        self.exit(2)
+
+    async def _session_built(self) -> None:
         from claw_tui.ui.commands import CommandRegistry
 
         self.commands_registry = CommandRegistry(self)
         self.prompt.commands = self.commands_registry.completions()
-        self.query_one("#agent-panes").display = False
-        self.query_one("#queued", Static).display = False
         self._update_topbar()
         self.query_one("#mode", ModeIndicator).show(self.session.policy.mode)
         self._update_cost()
@@ -274,19 +337,28 @@ class ClawApp(App[int]):
             await self.conversation.add(NoticeLine(warning, "warning"))
         for problem in self.startup_problems:
             await self.conversation.add(NoticeLine(f"Settings: {problem}", "error"))
-        self.query_one("#mouse-state", Static).display = False
-        self.query_one("#questions").display = False
-        self.prompt.focus()
+        if not self.approval.queue and not isinstance(self.focused, QuestionPrompt):
+            self.prompt.focus()
         if self.first_prompt:
             await self.submit(self.first_prompt)
+        early, self._early_input = self._early_input, []
+        if early:
+            self.queued.clear()  # they were only shown there while the engine loaded
+            self._show_queue()
+        for text in early:
+            await self.submit(text)
 
     def _update_topbar(self) -> None:
-        cwd = str(self.session.workspace)
+        cwd = str(self.config.cwd)
         home = str(Path.home())
         if cwd.startswith(home):
             cwd = "~" + cwd[len(home):]
+        if self.session is None:
+            model, provider = self.config.model, "starting…"
+        else:
+            model, provider = self.session.model, self.session.provider_name
         t = Text.assemble(("claw", "bold"), f" {__version__}  ", (cwd, "cyan"), "  ",
-                          (self.session.model, "magenta"), (f" ({self.session.provider_name})", "dim"))
+                          (model, "magenta"), (f" ({provider})", "dim"))
         self.query_one("#topbar", Static).update(t)
 
     # -- events from the bus ---------------------------------------------------
@@ -449,7 +521,7 @@ class ClawApp(App[int]):
 
     @on(PromptInput.RewindRequested)
     async def _rewind_requested(self) -> None:
-        if not self.session.agent.busy:
+        if self.ready and not self.session.agent.busy:
             from claw_tui.ui.sessions import open_rewind
 
             await open_rewind(self)
@@ -457,6 +529,12 @@ class ClawApp(App[int]):
     async def submit(self, text: str) -> None:
         text = text.strip()
         if not text:
+            return
+        if self.session is None or not self.session.started:
+            # Typed before the engine finished loading: sent, in order, once it has.
+            self._early_input.append(text)
+            self.queued.append(text)
+            self._show_queue()
             return
         self.idle.touch()
         if text.startswith("/") and not text.startswith("//"):
@@ -502,11 +580,13 @@ class ClawApp(App[int]):
     # -- actions ---------------------------------------------------------------
 
     def action_interrupt(self) -> None:
-        if self.session.agent.busy:
+        if self.ready and self.session.agent.busy:
             self.session.interrupt()
             # Prompts queued behind the interrupted turn stay queued: the person decides.
 
     def action_cycle_mode(self) -> None:
+        if not self.ready:
+            return
         modes = self.started_modes
         current = self.session.policy.mode
         nxt = modes[(modes.index(current) + 1) % len(modes)] if current in modes else modes[0]
@@ -650,6 +730,8 @@ class ClawApp(App[int]):
         self._shut_down = True
         for panel in self.query(ApprovalPanel):
             panel.deny_all("claw is closing")
+        if self.session is None:  # closed before the engine had loaded: nothing started
+            return
         self.session.interrupt()
         for agent_id in list(self.session.sub_agents):
             self.session.cancel_agent(agent_id)

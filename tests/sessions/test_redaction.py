@@ -48,3 +48,27 @@ async def test_no_file_written_holds_a_secret(server, workspace, monkeypatch):
             assert secret.encode() not in body, f"{name} found in {path}"
     transcript = s.persistence.path.read_text()
     assert "[REDACTED]" in transcript and "set DEBUG=0 in .env" in transcript
+
+
+def test_the_needle_check_never_skips_a_secret():
+    """redact() runs a pattern only when its literal text is present; it must redact exactly
+    what running every pattern over the whole text does."""
+    import json
+    import random
+
+    from claw_tui.redact import redact, redact_slow
+
+    pieces = [
+        "plain prose about keys and tokens", "export OPENAI_API_KEY=sk-proj-abcdefghijklmnop1234",
+        "Authorization: Bearer abcdefgh12345678", "basic   dXNlcjpwYXNzd29yZA==", "x-api-key: 0123456789abcdef",
+        "ghp_" + "a" * 30, "github_pat_" + "b" * 30, "xoxb-1234567890-abcdef", "AKIAABCDEFGHIJKLMNOP",
+        "AIza" + "c" * 35, "sk_live_" + "d" * 20, "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.signature12",
+        '{"DB_PASSWORD": "hunter22"}', "url?api_key=abcdef123&x=1", "PASSWORD='s3cr3t value'",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "GITHUB_TOKEN: tok_1234",
+        "sk-ant-api03-" + "e" * 20, "client_secret=abcdefgh", "\tAPI_KEY=zzz", "refresh_token=12345678",
+    ]
+    rng = random.Random(7)
+    for _ in range(300):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        for form in (text, json.dumps(text)):
+            assert redact(form) == redact_slow(form), form

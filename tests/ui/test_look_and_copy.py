@@ -303,3 +303,54 @@ async def test_an_agent_pane_opened_mid_stream_keeps_the_order(app_factory):
         entries = pane.conversation.entries
         assert isinstance(entries[0], UserMessage)
         assert len(pane.conversation.query(AssistantMessage)) == 1
+
+
+async def test_the_first_frame_comes_before_the_engine_and_early_typing_is_kept(server, workspace):
+    """claw draws its prompt before the engine has loaded; what is sent meanwhile waits and goes out."""
+    import asyncio
+
+    from claw_tui.config import RunConfig
+    from claw_tui.providers import make_provider
+    from claw_tui.ui.app import ClawApp
+
+    server.add(sc.text("Hello from the model."))
+    cfg = RunConfig(cwd=workspace, model="claude-sonnet-5-5", provider="anthropic", base_url=server.base_url,
+                    watch=False)
+    app = ClawApp(cfg, provider=make_provider("anthropic", base_url=server.base_url, api_key="k"),
+                  trusted=True, defer_engine=True)
+    release = asyncio.Event()
+    original = ClawApp._engine_loaded
+
+    async def held(self) -> None:
+        await release.wait()
+        await original(self)
+
+    ClawApp._engine_loaded = held  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.2)
+            assert not app.ready and app.focused is app.prompt
+            assert "starting" in str(app.query_one("#topbar").render())
+            await pilot.press(*"hi there", "enter")
+            assert app.queued == ["hi there"] and app.query_one("#queued").display
+            await pilot.press("shift+tab", "escape")  # harmless before the engine exists
+            release.set()
+            await wait_for(pilot, lambda: app.ready and bool(app.last_answer), what="the answer")
+            assert app.last_answer == "Hello from the model."
+            assert app.queued == [] and not app.query_one("#queued").display
+            assert "(anthropic)" in str(app.query_one("#topbar").render())
+    finally:
+        ClawApp._engine_loaded = original  # type: ignore[method-assign]
+    assert server.received[0].last_user_text == "hi there"
+
+
+def test_a_bad_setting_found_while_the_engine_loads_exits_with_the_message(tmp_path, monkeypatch):
+    """The same words and exit code as without the deferred start."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
+    out = subprocess.run([sys.executable, "-m", "claw_tui.cli", "--cwd", str(tmp_path), "--provider", "compatible"],
+                         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert out.returncode == 2
+    assert "needs --base-url" in out.stderr
