@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         from claw_tui.ui.app import ClawApp
 
         try:
-            # The first frame comes before the engine is loaded (it loads in a thread).
+            # The first frame comes before the engine is loaded (it loads in a thread; a resumed
+            # conversation is drawn as soon as it has: measured both ways in benchmarks/RESULTS.md).
             app = ClawApp(config, first_prompt=args.prompt, pick_session=args.resume == "", defer_engine=True)
         except ValueError as exc:  # a bad rule, mode or provider setting
             sys.stderr.write(f"claw: {exc}\n")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +78,25 @@ def code_theme(widget: Widget) -> str:
     return "monokai" if dark else "friendly"
 
 
+def render_markdown(source: str, width: int, theme: str) -> Text:
+    """Markdown as styled text at ``width`` (pure: safe to run in a worker thread)."""
+    from rich.console import Console
+
+    console = Console(width=max(width, 20), file=io.StringIO(), color_system="truecolor", legacy_windows=False)
+    # Padded, so code blocks keep their background to the edge; get_selection drops the
+    # padding again from what is copied.
+    lines = console.render_lines(RichMarkdown(source, code_theme=theme), console.options, pad=True)
+    text = Text()
+    for i, line in enumerate(lines):
+        if i:
+            text.append("\n")
+        for seg in line:
+            if not seg.control:
+                text.append(seg.text, seg.style)
+    text.rstrip()
+    return text
+
+
 class FrozenMarkdown(Static):
     """A finished answer: Markdown rendered once into styled text.
 
@@ -87,15 +105,15 @@ class FrozenMarkdown(Static):
     what they see. Rendered again only when the width changes.
     """
 
-    def __init__(self, source: str) -> None:
-        super().__init__("", classes="frozen")
+    def __init__(self, source: str, rendered: tuple[int, Text] | None = None) -> None:
+        super().__init__(rendered[1] if rendered else "", classes="frozen")
         self.source = source
-        self._rendered_width = -1
+        self._rendered_width = rendered[0] if rendered else -1
 
     def on_mount(self) -> None:
         # Before its first layout the width is unknown: the Resize that layout sends renders it,
         # once, at the real width (rendering at a guess first doubled the cost of a resumed session).
-        if self.size.width:
+        if self.size.width and self.size.width != self._rendered_width:
             self._render_at(self.size.width)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -103,23 +121,8 @@ class FrozenMarkdown(Static):
             self._render_at(event.size.width)
 
     def _render_at(self, width: int) -> None:
-        from rich.console import Console
-
         self._rendered_width = width
-        console = Console(width=max(width, 20), file=io.StringIO(), color_system="truecolor", legacy_windows=False)
-        md = RichMarkdown(self.source, code_theme=code_theme(self))
-        # Padded, so code blocks keep their background to the edge; get_selection
-        # drops the padding again from what is copied.
-        lines = console.render_lines(md, console.options, pad=True)
-        text = Text()
-        for i, line in enumerate(lines):
-            if i:
-                text.append("\n")
-            for seg in line:
-                if not seg.control:
-                    text.append(seg.text, seg.style)
-        text.rstrip()
-        self.update(text)
+        self.update(render_markdown(self.source, width, code_theme(self)))
 
     def get_selection(self, selection: Any) -> tuple[str, str] | None:
         got = super().get_selection(selection)
@@ -129,49 +132,16 @@ class FrozenMarkdown(Static):
         return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n"), end
 
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
-_CONTINUES = re.compile(r"^(\s|[-*+>|]|\d+[.)]\s)")
-
-
-def split_point(markdown: str, keep: int) -> int:
-    """Where ``markdown`` can be cut into two documents that render as it does whole:
-    after a blank line outside any code fence, before a paragraph or heading that
-    does not continue a list, quote or table. Leaves at least ``keep`` characters
-    after the cut. 0 when there is no such place."""
-    best = 0
-    in_fence = False
-    fence = ""
-    pos = 0
-    limit = len(markdown) - keep
-    for line in markdown.splitlines(keepends=True):
-        m = _FENCE.match(line)
-        if m:
-            mark = m.group(1)
-            if not in_fence:
-                in_fence, fence = True, mark[0] * 3
-            elif mark.startswith(fence):
-                in_fence = False
-        pos += len(line)
-        if pos > limit:
-            break
-        if not in_fence and line.strip() == "" and pos < len(markdown):
-            rest = markdown[pos:pos + 16]
-            if rest and not rest.startswith("\n") and not _CONTINUES.match(rest):
-                best = pos
-    return best
-
-
 class AssistantMessage(Widget):
-    """An answer: streamed as Markdown while it arrives, then frozen.
+    """An answer: streamed as Markdown while it arrives, then frozen into cheap styled text.
 
-    Textual's Markdown re-parses the document's last block on every flush, and a
-    long answer makes each flush dearer. So past ``SPLIT_CHARS`` the finished part
-    of the live answer (up to a paragraph break outside code) is frozen into
-    styled text, and streaming goes on in a fresh Markdown widget holding only
-    the tail: a flush costs the same at 2,000 characters as at 20,000.
+    Streaming goes through Textual's MarkdownStream, which parses only from the
+    document's last block on each flush. Freezing the finished part of a long live
+    answer while it streams was tried (in place, and rendered in a worker thread),
+    and so was flushing at most every 80 ms: both measured worse for keystroke
+    echo (benchmarks/RESULTS.md), so the live answer stays whole and every delta
+    goes to the stream, which coalesces what arrives while it is busy.
     """
-
-    SPLIT_CHARS = 2500
 
     def __init__(self, text: str = "", *, frozen: bool = False) -> None:
         super().__init__(classes="assistant-message")
@@ -179,7 +149,6 @@ class AssistantMessage(Widget):
         self.frozen = frozen
         self._stream = None
         self._markdown: Markdown | None = None
-        self._tail_start = 0  # where the live Markdown widget's part of ``text`` begins
 
     def compose(self) -> ComposeResult:
         if self.frozen:
@@ -193,7 +162,7 @@ class AssistantMessage(Widget):
         """How much of the answer is on screen (the live widget may trail the stream)."""
         if self.frozen or self._markdown is None:
             return len(self.text)
-        return self._tail_start + len(self._markdown.source)
+        return len(self._markdown.source)
 
     async def append(self, text: str) -> None:
         self.text += text
@@ -202,23 +171,6 @@ class AssistantMessage(Widget):
         if self._stream is None:
             self._stream = Markdown.get_stream(self._markdown)
         await self._stream.write(text)
-        if self.SPLIT_CHARS and len(self.text) - self._tail_start > self.SPLIT_CHARS:
-            await self._split()
-
-    async def _split(self) -> None:
-        tail = self.text[self._tail_start:]
-        cut = split_point(tail, keep=min(500, self.SPLIT_CHARS // 4))
-        if cut <= 0 or self._markdown is None:
-            return
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
-        old = self._markdown
-        self._markdown = Markdown(tail[cut:])
-        await self.mount(FrozenMarkdown(tail[:cut]), before=old)
-        await self.mount(self._markdown, after=old)
-        await old.remove()
-        self._tail_start += cut
 
     async def freeze(self) -> None:
         """Replace the live Markdown widget with cheap styled text."""
@@ -232,7 +184,7 @@ class AssistantMessage(Widget):
             await self._markdown.remove()
             self._markdown = None
         if self.is_attached:
-            await self.mount(FrozenMarkdown(self.text[self._tail_start:]))
+            await self.mount(FrozenMarkdown(self.text))
 
 
 class ThinkingBlock(Collapsible):
