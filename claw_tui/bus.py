@@ -250,6 +250,7 @@ class EventBus:
         tool_input: dict[str, Any],
         description: str,
         preview: dict[str, Any] | None = None,
+        reason: str = "",
     ) -> ApprovalDecision:
         """Publish an approval request and wait for whoever answers it."""
         if not self.has_approver:
@@ -271,6 +272,7 @@ class EventBus:
                 agent_name=agent_name,
                 future=future,
                 preview=preview,
+                reason=reason,
             )
         )
         try:

@@ -214,6 +214,8 @@ class ApprovalRequested(Event):
     # What will happen, for the prompt to draw: {"kind": "diff", "path", "before", "after"},
     # {"kind": "command", "command", "cwd"}, {"kind": "url", "url"}; None: show the input.
     preview: dict[str, Any] | None = None
+    # Why the policy asks (a protected path, an ask rule, the mode), shown with the prompt.
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

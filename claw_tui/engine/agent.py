@@ -469,6 +469,7 @@ class Agent:
                 tool_input=gate.tool_input,
                 description=_describe(tool, params, ctx) + (f"\n\n{gate.note}" if gate.note else ""),
                 preview=_preview(tool, params, ctx),
+                reason=verdict.reason,
             )
             decided_by = decision.decided_by
             self._state("tool", _one_line(tool, params))

@@ -354,3 +354,18 @@ def test_a_bad_setting_found_while_the_engine_loads_exits_with_the_message(tmp_p
                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert out.returncode == 2
     assert "needs --base-url" in out.stderr
+
+
+async def test_the_approval_prompt_says_why_it_asks(app_factory, server, workspace):
+    target = workspace / ".claw" / "settings.json"
+    server.add(sc.tool("Write", file_path=str(target), content='{"permissions": {"allow": ["Bash"]}}'),
+               sc.text("ok"))
+    app = app_factory(permission_mode="acceptEdits")
+    async with app.run_test(size=(160, 44)) as pilot:
+        await app.submit("loosen the rules")
+        await wait_for(pilot, lambda: app.approval.current is not None, what="approval")
+        title = str(app.approval.query_one(".approval-title").render())
+        assert "why:" in title and "protected" in title.lower()
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not app.session.agent.busy, what="turn end")
+    assert not target.exists()

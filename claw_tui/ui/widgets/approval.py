@@ -131,8 +131,10 @@ class ApprovalPanel(Vertical, can_focus=True):
             return
         self._shown = req
         who = "the main agent" if req.agent_name == "main" else f"agent {req.agent_name}"
-        self._title.update(Text.assemble(("⚠ Approval needed", "bold yellow"), f"  {req.tool}  · asked by ",
-                                         (who, "bold")))
+        title = Text.assemble(("⚠ Approval needed", "bold yellow"), f"  {req.tool}  · asked by ", (who, "bold"))
+        if req.reason:
+            title.append(f"  · why: {req.reason}", style="dim")
+        self._title.update(title)
         await self._body.remove_children()
         self._diff = None
         widgets = self._describe(req)
