@@ -38,7 +38,9 @@ from claw_tui.tools.filestate import FileStateRegistry
 from tests.conftest import Recorder, make_session
 
 bash = BashTool()
-PY = shlex.quote(sys.executable)
+# The interpreter itself, not the venv's link to it: a checkout (and its .venv) under /tmp is
+# hidden inside the sandbox, whose /tmp is private. The snippets only need the standard library.
+PY = shlex.quote(os.path.realpath(sys.executable))
 BACKENDS = ["bwrap", "landlock"]
 HAS_GIT = shutil.which("git") is not None
 
