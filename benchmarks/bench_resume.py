@@ -32,22 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 MARKER = "ZEBRA-LAST-ANSWER"
 
-ANSWER = """## Step {n}: what changed
-
-The parser now keeps **every** token it reads, so `parse_args()` can report the
-column of a bad flag. See [the docs](https://example.com/docs) for details.
-
-- first, read the file with `Read`
-- then edit it; the diff shows *exactly* what changes
-- finally run `pytest -q` and check the result
-
-```python
-def parse_args(argv: list[str]) -> Namespace:
-    parser = build_parser()
-    return parser.parse_args(argv)  # step {n}
-```
-
-"""
+# The same realistic answer the UI benchmark streams.
+from benchmarks.bench_ui import PARAGRAPH as ANSWER  # noqa: E402
 
 
 def build_session(data: Path, workspace: Path, messages: int) -> tuple[Path, int]:

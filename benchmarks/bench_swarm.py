@@ -31,19 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def start_server(responses: list[dict]) -> tuple[subprocess.Popen, str]:
-    fd, path = tempfile.mkstemp(suffix=".json")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(responses, fh)
-    proc = subprocess.Popen([sys.executable, "-m", "claw_tui.testing.server", path], stdout=subprocess.PIPE,
-                            text=True, cwd=ROOT)
-    line = proc.stdout.readline()
-    m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-    if not m:
-        proc.kill()
-        raise RuntimeError(f"server did not start: {line!r}")
-    return proc, f"http://127.0.0.1:{m.group(1)}"
+from benchmarks.bench_engine import start_server  # noqa: E402
 
 
 def swarm(tag: str, n: int, latency: float) -> list[dict]:

@@ -22,6 +22,7 @@ from claw_tui.permissions.hooks import HookCommand, effective_hooks, parse_hooks
 from claw_tui.settings import load_settings
 from claw_tui.testing import scenario as sc
 from tests.conftest import PROVIDERS, Recorder, make_session, transcript_is_valid
+from tests.tools._helpers import pid_alive
 
 # -- helpers ---------------------------------------------------------------------------------
 
@@ -96,18 +97,6 @@ def approve_all(session, seen: list[ApprovalRequested], allow: bool = True) -> N
         event.future.set_result(ApprovalDecision(allow=allow, message=None if allow else "the person said no"))
 
     session.bus.subscribe(answer, approver=True, event_filter=lambda e: isinstance(e, ApprovalRequested))
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split()[2] != "Z"
-    except OSError:
-        return False
 
 
 # -- every event, with the JSON Claude Code sends -------------------------------------------------
