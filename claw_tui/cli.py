@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from claw_tui import __version__
 
@@ -67,10 +68,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace):  # -> RunConfig
+    return make_config(_config_values(args))
+
+
+def make_config(values: dict):  # -> RunConfig
+    """A RunConfig from the command line's values; bad options end claw with a clear message."""
     from pydantic import ValidationError
 
     from claw_tui.config import RunConfig
 
+    try:
+        return RunConfig(**values)
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise SystemExit("claw: invalid options:\n" + "\n".join(lines)) from None
+
+
+def _config_values(args: argparse.Namespace) -> dict:
+    """What the command line says, as RunConfig's fields (no pydantic yet: the workspace's
+    first frame is drawn before it is imported)."""
     values = {
         "allowed_tools": args.allowed_tools,
         "disallowed_tools": args.disallowed_tools,
@@ -99,11 +115,7 @@ def _config(args: argparse.Namespace):  # -> RunConfig
     # Tests and the scripted server want fast retries; users never need this.
     if os.environ.get("CLAW_RETRY_BASE_DELAY"):
         values["retry_base_delay"] = float(os.environ["CLAW_RETRY_BASE_DELAY"])
-    try:
-        return RunConfig(**values)
-    except ValidationError as exc:
-        lines = [f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise SystemExit("claw: invalid options:\n" + "\n".join(lines)) from None
+    return values
 
 
 def _first_run_defaults(values: dict, args: argparse.Namespace) -> None:
@@ -114,9 +126,9 @@ def _first_run_defaults(values: dict, args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from claw_tui.credentials import load_credentials
-    from claw_tui.settings import load_settings
+    from claw_tui.settings_files import read_setting
 
-    if load_settings(Path(args.cwd or ".").expanduser()).model:
+    if read_setting(Path(args.cwd or ".").expanduser(), "model"):
         return
     creds = load_credentials()
     if creds.provider and creds.model:
@@ -126,16 +138,19 @@ def _first_run_defaults(values: dict, args: argparse.Namespace) -> None:
             values["base_url"] = creds.base_url
 
 
-def needs_setup(config) -> str | None:  # noqa: ANN001 - RunConfig, imported late
+def needs_setup(config) -> str | None:  # noqa: ANN001 - RunConfig or its values
     """Why the first-run setup must be shown, or None when claw can start."""
     from claw_tui.credentials import has_key
     from claw_tui.providers import catalogue
+    from claw_tui.providers.catalogue import DEFAULT_MODEL
 
-    provider = config.provider or catalogue.guess_provider(catalogue.resolve(config.model))
+    values = config if isinstance(config, dict) else {"provider": config.provider, "model": config.model}
+    model = values.get("model") or DEFAULT_MODEL
+    provider = values.get("provider") or catalogue.guess_provider(catalogue.resolve(model))
     if provider == "compatible" or has_key(provider):
         return None
     var = "ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY"
-    return f"claw would use {config.model} ({provider}), but {var} is not set and no key is stored."
+    return f"claw would use {model} ({provider}), but {var} is not set and no key is stored."
 
 
 def _run_setup(reason: str) -> str | None:
@@ -158,8 +173,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_demo(args)
     if not args.headless:
-        config = _config(args)
-        reason = needs_setup(config)
+        values = _config_values(args)
+        cwd = Path(values.get("cwd") or ".").expanduser()
+        if not cwd.is_dir():
+            sys.stderr.write(f"claw: invalid options:\n  cwd: working directory does not exist: {cwd}\n")
+            return 2
+        reason = needs_setup(values)
         if reason:
             outcome = _run_setup(reason)
             if outcome is None:
@@ -170,13 +189,20 @@ def main(argv: list[str] | None = None) -> int:
                 from claw_tui.demo import run_demo
 
                 return run_demo(args)
-            config = _config(args)  # now with the provider just set up
-        from claw_tui.ui.app import ClawApp
+            values = _config_values(args)  # now with the provider just set up
+        from claw_tui.ui.app import ClawApp, StartView
 
         try:
             # The first frame comes before the engine is loaded (it loads in a thread; a resumed
             # conversation is drawn as soon as it has: measured both ways in benchmarks/RESULTS.md).
-            app = ClawApp(config, first_prompt=args.prompt, pick_session=args.resume == "", defer_engine=True)
+            from claw_tui.providers.catalogue import DEFAULT_MODEL
+            from claw_tui.settings_files import read_setting
+
+            model = values.get("model") or read_setting(cwd, "model") or DEFAULT_MODEL
+            start = StartView(cwd=cwd.resolve(), model=str(model),
+                              permission_mode=values.get("permission_mode") or "default")
+            app = ClawApp(None, start=start, make_config=lambda: make_config(values), first_prompt=args.prompt,
+                          pick_session=args.resume == "", defer_engine=True)
         except ValueError as exc:  # a bad rule, mode or provider setting
             sys.stderr.write(f"claw: {exc}\n")
             return 2

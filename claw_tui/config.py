@@ -1,7 +1,7 @@
 """Run configuration: what one claw run was asked to do.
 
-Settings files (user → project → local) layer under this in a later change;
-the command line always wins.
+Settings files (claw_tui.settings: user → project → local) fill in what the
+command line leaves out (engine/session.py); the command line always wins.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-DEFAULT_MODEL = "claude-sonnet-5-5"
+from claw_tui.providers.catalogue import DEFAULT_MODEL
 
 
 class RunConfig(BaseModel):

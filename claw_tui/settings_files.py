@@ -29,3 +29,19 @@ def settings_paths(workspace: Path, user_dir: Path | None = None) -> list[tuple[
         ("local", workspace / ".claude" / "settings.local.json"),
         ("local", workspace / ".claw" / "settings.local.json"),
     ]
+
+
+def read_setting(workspace: Path, key: str) -> object | None:
+    """One top-level key as the layered files set it, read as plain JSON (no validation:
+    for decisions made before settings are loaded, such as the model to start with)."""
+    import json
+
+    value = None
+    for _scope, path in settings_paths(workspace):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get(key) is not None:
+            value = data[key]
+    return value

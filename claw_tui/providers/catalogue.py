@@ -15,6 +15,9 @@ from pathlib import Path
 
 from claw_tui.providers.base import Usage
 
+# The model claw uses when neither the command line, the settings nor the first-run setup name one.
+DEFAULT_MODEL = "claude-sonnet-5-5"
+
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:

@@ -11,7 +11,8 @@ import asyncio
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 from rich.text import Text
 from textual import on, work
@@ -21,7 +22,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from claw_tui import __version__
-from claw_tui.config import RunConfig
 from claw_tui.diffing import FileChange
 from claw_tui.events import (
     ConversationCompacted,
@@ -41,7 +41,6 @@ from claw_tui.events import (
     UsageUpdated,
     UserPromptSubmitted,
 )
-from claw_tui.providers.base import Provider
 from claw_tui.ui.widgets.approval import ApprovalPanel
 from claw_tui.ui.widgets.conversation import CommandOutput, ConversationView, NoticeLine, ToolCallBlock
 from claw_tui.ui.widgets.diff_pane import DiffPane
@@ -51,6 +50,20 @@ from claw_tui.ui.widgets.status import CostMeter, ModeIndicator
 from claw_tui.ui.widgets.shells import BackgroundShells
 from claw_tui.ui.widgets.swarm import SwarmPane
 from claw_tui.ui.widgets.todos import TodoList
+
+if TYPE_CHECKING:
+    from claw_tui.config import RunConfig
+    from claw_tui.providers.base import Provider
+
+
+@dataclass(frozen=True)
+class StartView:
+    """What the first frame shows before the configuration is validated and the engine loaded."""
+
+    cwd: Path
+    model: str
+    permission_mode: str
+
 
 def _styles_dir() -> Path:
     """styles/*.tcss: inside the package in a wheel, at the top of a source checkout."""
@@ -118,8 +131,10 @@ class ClawApp(App[int]):
 
     def __init__(
         self,
-        config: RunConfig,
+        config: RunConfig | None,
         *,
+        start: StartView | None = None,
+        make_config: Callable[[], RunConfig] | None = None,
         first_prompt: str | None = None,
         provider: Provider | None = None,
         session_id: str | None = None,
@@ -128,7 +143,14 @@ class ClawApp(App[int]):
         defer_engine: bool = False,
     ) -> None:
         super().__init__()
-        self.config = config
+        # claw itself passes no config but how to make one: RunConfig (pydantic) is built with
+        # the engine, after the first frame; ``start`` is what that frame shows meanwhile.
+        self.config: Any = config
+        self._make_config = make_config
+        if start is None:
+            assert config is not None, "ClawApp needs a config, or a start view and make_config"
+            start = StartView(cwd=config.cwd, model=config.model, permission_mode=config.permission_mode)
+        self.start = start
         # claw --resume without an id: the session picker opens first.
         self.pick_session = pick_session
         self.first_prompt = first_prompt
@@ -153,7 +175,7 @@ class ClawApp(App[int]):
             # providers: ~0.5 s of imports) is loaded in a thread; only the look is read now.
             from claw_tui.ui.look import read_look
 
-            self._apply_look(read_look(config.cwd), report=False)
+            self._apply_look(read_look(start.cwd), report=False)
         else:
             self._build_session()
 
@@ -219,7 +241,7 @@ class ClawApp(App[int]):
         yield Vertical(id="questions")
         yield ApprovalPanel(id="approval")
         yield Static(id="queued")
-        yield PromptInput(workspace=self.config.cwd, id="prompt")
+        yield PromptInput(workspace=self.start.cwd, id="prompt")
         with Horizontal(id="statusbar"):
             yield ModeIndicator(id="mode")
             yield Static(id="mouse-state")
@@ -254,7 +276,7 @@ class ClawApp(App[int]):
         if self.session is None:
             # The first frame: the prompt takes typing while the engine loads.
             self._update_topbar()
-            self.query_one("#mode", ModeIndicator).show(self.config.permission_mode or "default")
+            self.query_one("#mode", ModeIndicator).show(self.start.permission_mode)
             self.prompt.focus()
             # After the first frame is on screen: the import thread holds the interpreter
             # lock for long stretches and would hold the first paint back with it.
@@ -266,10 +288,15 @@ class ClawApp(App[int]):
     def _load_engine(self) -> None:
         """Import the engine off the event loop, then build the session on it."""
         try:
+            if self.config is None and self._make_config is not None:
+                self.config = self._make_config()
             import claw_tui.engine.memory  # noqa: F401
             import claw_tui.engine.session  # noqa: F401
             import claw_tui.ui.commands  # noqa: F401
             import claw_tui.ui.sessions  # noqa: F401
+        except SystemExit as exc:  # invalid options: the message claw prints without a UI
+            self.call_from_thread(self._engine_failed, str(exc.code).removeprefix("claw: "))
+            return
         except Exception as exc:  # an install problem: shown, and claw exits
             self.call_from_thread(self._engine_failed, f"{type(exc).__name__}: {exc}")
             return
@@ -349,12 +376,12 @@ class ClawApp(App[int]):
             await self.submit(text)
 
     def _update_topbar(self) -> None:
-        cwd = str(self.config.cwd)
+        cwd = str(self.start.cwd)
         home = str(Path.home())
         if cwd.startswith(home):
             cwd = "~" + cwd[len(home):]
         if self.session is None:
-            model, provider = self.config.model, "starting…"
+            model, provider = self.start.model or "…", "starting…"
         else:
             model, provider = self.session.model, self.session.provider_name
         t = Text.assemble(("claw", "bold"), f" {__version__}  ", (cwd, "cyan"), "  ",

@@ -369,3 +369,18 @@ async def test_the_approval_prompt_says_why_it_asks(app_factory, server, workspa
         await pilot.press("n")
         await wait_for(pilot, lambda: not app.session.agent.busy, what="turn end")
     assert not target.exists()
+
+
+def test_invalid_options_end_the_workspace_with_the_same_message(tmp_path, monkeypatch):
+    """Options are validated with the engine, after the first frame: the message is still claw's own."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
+    out = subprocess.run([sys.executable, "-m", "claw_tui.cli", "--cwd", str(tmp_path), "--max-turns", "0"],
+                         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert out.returncode == 2
+    assert "invalid options" in out.stderr and "max_turns must be at least 1" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "claw_tui.cli", "--cwd", str(tmp_path / "nowhere")],
+                         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert out.returncode == 2 and "working directory does not exist" in out.stderr
