@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -146,6 +145,8 @@ class ApprovalPanel(Vertical, can_focus=True):
 
     def _describe(self, req: ApprovalRequested) -> list[Any]:
         preview = req.preview or {}
+        from rich.syntax import Syntax  # on first use: not needed for the first frame
+
         kind = preview.get("kind")
         out: list[Any] = []
         if kind == "command":

@@ -1,8 +1,8 @@
 """The conversation pane: one agent's messages, thinking, tool calls and errors.
 
 The live answer streams through Textual's MarkdownStream. A finished message is
-frozen into a single Static holding a Rich Markdown renderable (one widget
-instead of one per block), and past ``MAX_MOUNTED`` entries the oldest widgets
+frozen into a single Static of styled text (one widget instead of one per block,
+selectable and copyable), and past ``MAX_MOUNTED`` entries the oldest widgets
 are unmounted and kept as data, with a line at the top to bring them back: the
 cost of drawing stays flat however long the session gets.
 """
@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -23,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets import Collapsible, Static
 
 from claw_tui.events import (
     AssistantMessageCompleted,
@@ -85,6 +84,8 @@ def render_markdown(source: str, width: int, theme: str) -> Text:
     console = Console(width=max(width, 20), file=io.StringIO(), color_system="truecolor", legacy_windows=False)
     # Padded, so code blocks keep their background to the edge; get_selection drops the
     # padding again from what is copied.
+    from rich.markdown import Markdown as RichMarkdown  # imported on first use: not needed for the first frame
+
     lines = console.render_lines(RichMarkdown(source, code_theme=theme), console.options, pad=True)
     text = Text()
     for i, line in enumerate(lines):
@@ -148,12 +149,15 @@ class AssistantMessage(Widget):
         self.text = text
         self.frozen = frozen
         self._stream = None
-        self._markdown: Markdown | None = None
+        self._markdown: Any = None  # textual.widgets.Markdown while it streams
 
     def compose(self) -> ComposeResult:
         if self.frozen:
             yield FrozenMarkdown(self.text)
         else:
+            # Imported here: Textual's Markdown (and markdown-it) are not needed for the first frame.
+            from textual.widgets import Markdown
+
             self._markdown = Markdown(self.text)
             yield self._markdown
 
@@ -169,7 +173,7 @@ class AssistantMessage(Widget):
         if self.frozen or self._markdown is None:
             return
         if self._stream is None:
-            self._stream = Markdown.get_stream(self._markdown)
+            self._stream = self._markdown.get_stream(self._markdown)
         await self._stream.write(text)
 
     async def freeze(self) -> None:

@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -38,6 +37,8 @@ DROPPED = Style(dim=True, strike=True)
 def _highlight(path: str, text: str | None) -> list[Text]:
     if not text:
         return []
+    from rich.syntax import Syntax  # with pygments, on first use: not needed for the first frame
+
     try:
         lexer = Syntax.guess_lexer(path, code=text[:4000])
     except Exception:
