@@ -711,4 +711,15 @@ def cleanup_sessions(days: float, *, keep: set[str] = frozenset(), now: float | 
                 project.rmdir()
         except OSError:
             pass
+    # The permission audit logs (permissions/audit.py) age out with the sessions they belong to.
+    try:
+        audits = list((data_dir() / "audit").glob("*.jsonl"))
+    except OSError:
+        audits = []
+    for audit in audits:
+        try:
+            if audit.stem not in keep and audit.stat().st_mtime < cutoff:
+                audit.unlink()
+        except OSError:
+            pass
     return removed

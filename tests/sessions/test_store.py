@@ -185,10 +185,20 @@ def test_cleanup_removes_only_sessions_older_than_the_period(workspace):
     past = time.time() - 40 * 86400
     for p in (old, kept_old):
         os.utime(p, (past, past))
+    from claw_tui.permissions.audit import audit_dir
+
+    audit_dir().mkdir(parents=True, exist_ok=True)
+    audits = {name: audit_dir() / f"{name}.jsonl" for name in ("old1", "old2", "new1")}
+    for name, path in audits.items():
+        path.write_text('{"tool": "Bash"}\n')
+        if name != "new1":
+            os.utime(path, (past, past))
     removed = cleanup_sessions(30, keep={"old2"})
     assert removed == ["old1"]
     assert not old.exists() and not old.with_name("old1").exists()
     assert kept_old.exists() and new.exists()
+    # Audit logs go with them: the old one, not the one in use, not a recent one.
+    assert not audits["old1"].exists() and audits["old2"].exists() and audits["new1"].exists()
 
 
 def test_a_session_open_in_another_claw_is_not_appended_to(workspace):
