@@ -264,6 +264,43 @@ async def run_git_write(repo: Repo, args: list[str], ctx: ToolContext, *, timeou
     return await _exec(repo, args, write_env(), ctx, timeout)
 
 
+_DIFF_HEAD = re.compile(r'^diff --git (?:"?a/(?P<a>.+?)"? "?b/(?P<b>.+?)"?)$')
+_STAT_LINE = re.compile(r"^ (?P<path>\S.*?)\s+\|\s+(?:\d+|Bin)")
+
+
+def drop_denied(text: str, root: Path, ctx: Any) -> tuple[str, list[str]]:
+    """``text`` (git diff / show output) without the sections and diffstat lines of files a
+    Read deny rule covers, and the paths left out. A diff over the whole repository must not
+    show what ``Read(./.env)`` keeps from Read, cat and Grep."""
+    denied = getattr(ctx, "read_denied", None)
+    if denied is None:
+        return text, []
+    dropped: list[str] = []
+    out: list[str] = []
+    skipping = False
+    for line in text.split("\n"):
+        head = _DIFF_HEAD.match(line)
+        if head:
+            paths = {head.group("a"), head.group("b")}
+            skipping = any(denied(root / p) for p in paths)
+            if skipping:
+                dropped.append(head.group("b"))
+        elif not skipping:
+            stat = _STAT_LINE.match(line)
+            if stat and denied(root / stat.group("path").strip()):
+                continue
+        if not skipping:
+            out.append(line)
+    return "\n".join(out), dropped
+
+
+def denied_note(dropped: list[str]) -> str:
+    if not dropped:
+        return ""
+    return (f"\n[{len(dropped)} file(s) left out: a Read deny rule covers them ({', '.join(dropped[:5])}"
+            f"{', …' if len(dropped) > 5 else ''})]")
+
+
 def cap(text: str, hint: str, limit: int = MAX_OUTPUT_CHARS) -> str:
     """``text`` cut to ``limit`` characters at a line break, saying so and how to see less."""
     if len(text) <= limit:

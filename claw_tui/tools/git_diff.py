@@ -14,6 +14,8 @@ from claw_tui.tools._git import (
     Ref,
     Repo,
     cap,
+    denied_note,
+    drop_denied,
     failure,
     find_repo,
     repo_paths,
@@ -109,11 +111,12 @@ class GitDiffTool(GitTool):
             hint = "" if params.staged or params.ref else " (staged changes are shown with staged: true)"
             return ToolResult(f"Repository: {repo.root}\nNo differences in {compared}{where}.{hint}",
                               summary="no changes")
-        files = sum(1 for line in run.stdout.splitlines() if line.startswith("diff --git "))
+        body, dropped = drop_denied(run.stdout.rstrip("\n"), repo.root, ctx)
+        files = sum(1 for line in body.splitlines() if line.startswith("diff --git "))
         header = f"Repository: {repo.root}\nDiff of {compared}{where}:\n"
-        text = cap(header + run.stdout.rstrip("\n"), "give a path, or use stat: true for the list of files")
+        text = cap(header + body + denied_note(dropped), "give a path, or use stat: true for the list of files")
         display = None
-        if files == 1 and not params.stat:
+        if files == 1 and not params.stat and not dropped:
             display = await self._display(params, repo, ctx, opts, tail)
         summary = f"{files} file{'s' if files != 1 else ''}" if files else "diffstat"
         return ToolResult(text, display=display, summary=summary)

@@ -9,7 +9,18 @@ from typing import Any
 
 from pydantic import Field
 
-from claw_tui.tools._git import GitTool, Ref, ToolError, cap, failure, find_repo, repo_paths, run_git
+from claw_tui.tools._git import (
+    GitTool,
+    Ref,
+    ToolError,
+    cap,
+    denied_note,
+    drop_denied,
+    failure,
+    find_repo,
+    repo_paths,
+    run_git,
+)
 from claw_tui.tools.base import ToolContext, ToolInput, ToolResult
 
 # ":path", ":2:path" (index stages) and "rev:path"; ":/text" searches commit messages instead.
@@ -85,5 +96,6 @@ class GitShowTool(GitTool):
         run = await run_git(repo, args, ctx)
         if not run.ok:
             raise failure(run, "git show")
-        text = cap(f"Repository: {repo.root}\n{run.stdout.rstrip()}", "give a path to see part of the commit")
+        body, dropped = drop_denied(run.stdout.rstrip(), repo.root, ctx)
+        text = cap(f"Repository: {repo.root}\n{body}{denied_note(dropped)}", "give a path to see part of the commit")
         return ToolResult(text, summary="file" if file is not None else params.ref)

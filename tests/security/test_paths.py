@@ -239,3 +239,41 @@ def test_a_hooks_path_set_during_the_session_is_protected_from_then_on(tree):
     assert prot.why(ws / "myhooks" / "pre-commit") is None
     subprocess.run(["git", "-C", str(ws), "config", "core.hooksPath", "myhooks"], check=True)
     assert "core.hooksPath" in (prot.why(ws / "myhooks" / "pre-commit") or "")
+
+
+async def test_git_diff_and_show_of_the_whole_repo_leave_out_read_denied_files(workspace):
+    """Read(./.env) keeps .env out of a diff over the whole repository too, not only out of Read."""
+    import subprocess
+
+    from claw_tui.tools.git_diff import GitDiffTool
+    from claw_tui.tools.git_show import GitShowTool
+    from tests.conftest import make_session
+    from tests.tools._helpers import call
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=workspace, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "T")
+    (workspace / ".env").write_text("API_TOKEN=first\n")
+    (workspace / "app.py").write_text("x = 1\n")
+    git("add", "-A")
+    git("commit", "-qm", "first")
+    (workspace / ".env").write_text("API_TOKEN=second-secret\n")
+    (workspace / "app.py").write_text("x = 2\n")
+    git("commit", "-qam", "second")
+    (workspace / ".env").write_text("API_TOKEN=third-secret\n")
+
+    class NoServer:
+        base_url = openai_base_url = "http://127.0.0.1:9"
+
+    session = make_session(NoServer(), workspace, disallowed_tools=["Read(./.env)"])
+    ctx = session.ctx.for_call("c1")
+    diff = await call(GitDiffTool(), ctx, ref="HEAD~1")
+    assert "x = 2" in diff.content and "second-secret" not in diff.content and "third-secret" not in diff.content
+    assert "left out: a Read deny rule covers them (.env)" in diff.content
+    shown = await call(GitShowTool(), ctx, ref="HEAD")
+    assert "x = 2" in shown.content and "second-secret" not in shown.content
+    assert ".env |" not in shown.content
+    await session.close()
