@@ -42,6 +42,18 @@ def workspace(tmp_path: Path) -> Path:
     return ws.resolve()
 
 
+async def wait_for(predicate, timeout: float = 10.0) -> None:
+    """Let the loop run until ``predicate()`` holds."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.01)
+
+
 class Recorder:
     """Keeps every event published on a bus (subscribed synchronously)."""
 

@@ -20,15 +20,8 @@ from claw_tui.events import (
 )
 from claw_tui.providers.base import ToolResultBlock
 from claw_tui.testing import scenario as sc
-from tests.conftest import PROVIDERS, Recorder, make_session, transcript_is_valid
+from tests.conftest import PROVIDERS, Recorder, make_session, transcript_is_valid, wait_for
 
-
-async def wait_for(predicate, timeout=10.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.01)
 
 
 def pid_alive(pid: int) -> bool:

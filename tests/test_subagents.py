@@ -27,20 +27,13 @@ from claw_tui.events import (
 )
 from claw_tui.providers.base import ToolResultBlock
 from claw_tui.testing import scenario as sc
-from tests.conftest import PROVIDERS, Recorder, make_session, transcript_is_valid
+from tests.conftest import PROVIDERS, Recorder, make_session, transcript_is_valid, wait_for
 
 
 def agent(prompt: str, subagent_type: str = "general-purpose", description: str = "do a part",
           **extra: Any) -> tuple[str, dict[str, Any]]:
     return ("Agent", {"description": description, "prompt": prompt, "subagent_type": subagent_type, **extra})
 
-
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.01)
 
 
 def request_text(req) -> str:

@@ -7,16 +7,8 @@ import asyncio
 
 from claw_tui.events import FileChanged
 from claw_tui.testing import scenario as sc
-from tests.conftest import Recorder, make_session
+from tests.conftest import Recorder, make_session, wait_for
 
-
-async def wait_for(predicate, timeout=10.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.02)
 
 
 async def test_external_change_is_published_and_blocks_a_blind_edit(server, workspace):
