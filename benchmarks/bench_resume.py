@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import pty
-import select
 import statistics
 import sys
 import tempfile
@@ -33,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 MARKER = "ZEBRA-LAST-ANSWER"
 
 # The same realistic answer the UI benchmark streams.
+from benchmarks._pty import PROMPT_MARKER, ClawInPty, user_env  # noqa: E402
 from benchmarks.bench_ui import PARAGRAPH as ANSWER  # noqa: E402
 
 
@@ -88,58 +87,19 @@ def bench_load(path: Path, runs: int) -> tuple[float, int]:
     return min(times), len(loaded.messages)
 
 
-def _rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def bench_tui(data: Path, workspace: Path, timeout: float = 30.0, *, resume: bool = True
               ) -> tuple[float, float, float, float]:
     """Seconds to the first frame (the top bar, which names the project directory), to the first frame
     showing the resumed conversation (the last answer's closing words), to the prompt; RSS MB then."""
-    env = {**os.environ, "ANTHROPIC_API_KEY": "bench", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
-           "CLAW_DATA_DIR": str(data), "CLAW_CONFIG_DIR": str(data / "config"), "TERM": "xterm-256color",
-           "COLUMNS": "160", "LINES": "45"}
-    claw = str(Path(sys.executable).with_name("claw"))
-    start = time.perf_counter()
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(workspace)
-        os.execvpe(claw, [claw, "-c"] if resume else [claw], env)
-    import fcntl
-    import struct
-    import termios
-
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
-    seen = b""
-    frame_at = prompt_at = shown_at = None
-    name = workspace.name.encode()
-    try:
-        while time.perf_counter() - start < timeout:
-            ready, _, _ = select.select([fd], [], [], 0.02)
-            if ready:
-                try:
-                    seen += os.read(fd, 1 << 20)
-                except OSError:
-                    break
-                now = time.perf_counter() - start
-                if frame_at is None and name in seen:
-                    frame_at = now
-                if prompt_at is None and b"Ask claw" in seen:
-                    prompt_at = now
-                if shown_at is None and (MARKER.encode() in seen or not resume):
-                    shown_at = now
-                if frame_at is not None and prompt_at is not None and shown_at is not None:
-                    time.sleep(0.3)  # let it settle, then measure memory
-                    return frame_at, shown_at, prompt_at, _rss_mb(pid)
-        raise RuntimeError("the resumed conversation never appeared")
-    finally:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        os.close(fd)
+    env = user_env(ANTHROPIC_API_KEY="bench", ANTHROPIC_BASE_URL="http://127.0.0.1:9", CLAW_DATA_DIR=str(data),
+                   CLAW_CONFIG_DIR=str(data / "config"))
+    markers = {"frame": workspace.name.encode(), "prompt": PROMPT_MARKER}
+    if resume:
+        markers["shown"] = MARKER.encode()
+    with ClawInPty(["-c"] if resume else [], workspace, env, rows=45, cols=160) as claw:
+        at = claw.until(markers, timeout)
+        time.sleep(0.3)  # let it settle, then measure memory
+        return at["frame"], at.get("shown", at["frame"]), at["prompt"], claw.rss_mb()
 
 
 def main() -> int:

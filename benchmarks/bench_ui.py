@@ -25,8 +25,6 @@ import asyncio
 import json
 import os
 import platform
-import pty
-import select
 import statistics
 import subprocess
 import sys
@@ -36,6 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._pty import PROMPT_MARKER, ClawInPty, user_env  # noqa: E402
 
 CHUNK = 4
 
@@ -75,38 +75,10 @@ def realistic_markdown(chars: int = 20_000) -> str:
 
 def launch_time(timeout: float = 20.0) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env = {**env, "ANTHROPIC_API_KEY": "bench", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
-               "CLAW_CONFIG_DIR": tmp, "CLAW_DATA_DIR": tmp, "TERM": "xterm-256color", "COLUMNS": "120",
-               "LINES": "40"}
-        claw = str(Path(sys.executable).with_name("claw"))
-        start = time.perf_counter()
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: claw in the pseudo-terminal
-            os.chdir(tmp)
-            os.execvpe(claw, [claw], env)
-        import fcntl
-        import struct
-        import termios
-
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        seen = b""
-        try:
-            while time.perf_counter() - start < timeout:
-                ready, _, _ = select.select([fd], [], [], 0.05)
-                if ready:
-                    try:
-                        seen += os.read(fd, 65536)
-                    except OSError:
-                        break
-                    # The placeholder's first letter is drawn under the cursor, apart from the rest.
-                    if b"for commands" in seen:
-                        return time.perf_counter() - start
-            raise RuntimeError("the prompt never appeared")
-        finally:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            os.close(fd)
+        env = user_env(ANTHROPIC_API_KEY="bench", ANTHROPIC_BASE_URL="http://127.0.0.1:9", CLAW_CONFIG_DIR=tmp,
+                       CLAW_DATA_DIR=tmp)
+        with ClawInPty([], tmp, env) as claw:
+            return claw.until({"prompt": PROMPT_MARKER}, timeout)["prompt"]
 
 
 # -- (b), (c), (d) streaming ----------------------------------------------------
