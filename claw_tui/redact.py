@@ -96,15 +96,20 @@ def _env_secrets() -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
-def redact(text: str) -> str:
-    """``text`` with every secret it recognises replaced by ``[REDACTED]``."""
-    if not text:
-        return text
+def _redact_env_values(text: str) -> str:
     for value in _env_secrets():
         # As it is, and as it looks inside a JSON string.
         for form in {value, json.dumps(value, ensure_ascii=False)[1:-1]}:
             if form in text:
                 text = text.replace(form, REDACTED)
+    return text
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret it recognises replaced by ``[REDACTED]``."""
+    if not text:
+        return text
+    text = _redact_env_values(text)
     lower = text.lower()
     for (pattern, repl), (needles, in_lower, also) in zip(_PATTERNS, _NEEDLES, strict=True):
         haystack = lower if in_lower else text
@@ -117,10 +122,7 @@ def redact(text: str) -> str:
 
 def redact_slow(text: str) -> str:
     """Every pattern over the whole text, without the needle check (the tests compare)."""
-    for value in _env_secrets():
-        for form in {value, json.dumps(value, ensure_ascii=False)[1:-1]}:
-            if form in text:
-                text = text.replace(form, REDACTED)
+    text = _redact_env_values(text)
     for pattern, repl in _PATTERNS:
         text = pattern.sub(repl, text)
     return text

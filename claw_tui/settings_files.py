@@ -31,17 +31,27 @@ def settings_paths(workspace: Path, user_dir: Path | None = None) -> list[tuple[
     ]
 
 
-def read_setting(workspace: Path, key: str) -> object | None:
-    """One top-level key as the layered files set it, read as plain JSON (no validation:
-    for decisions made before settings are loaded, such as the model to start with)."""
+def raw_layers(workspace: Path) -> list[dict]:
+    """The settings files that are JSON objects, lowest layer first, read as plain JSON (no
+    validation: for what is decided before settings are loaded, such as the first frame's
+    look or the model to start with; a file that does not read is left to the full load to report)."""
     import json
 
-    value = None
+    layers = []
     for _scope, path in settings_paths(workspace):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(data, dict) and data.get(key) is not None:
+        if isinstance(data, dict):
+            layers.append(data)
+    return layers
+
+
+def read_setting(workspace: Path, key: str) -> object | None:
+    """One top-level key as the layered files set it (the last layer that sets it wins)."""
+    value = None
+    for data in raw_layers(workspace):
+        if data.get(key) is not None:
             value = data[key]
     return value

@@ -8,11 +8,10 @@ leaves reporting problems to the full load.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from claw_tui.settings_files import settings_paths
+from claw_tui.settings_files import raw_layers
 
 
 @dataclass
@@ -23,13 +22,7 @@ class Look:
 
 def read_look(workspace: Path) -> Look:
     look = Look()
-    for _scope, path in settings_paths(workspace):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(data, dict):
-            continue
+    for data in raw_layers(workspace):
         if isinstance(data.get("theme"), str):
             look.theme = data["theme"]
         keys = data.get("keybindings")
