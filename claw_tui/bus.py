@@ -275,12 +275,7 @@ class EventBus:
                 reason=reason,
             )
         )
-        try:
-            decision = await future
-        except asyncio.CancelledError:
-            if not future.done():
-                future.cancel()
-            raise
+        decision = await _answer(future)
         self.publish(
             ApprovalResolved(
                 agent_id=agent_id,
@@ -322,15 +317,21 @@ class EventBus:
                 call_id=call_id,
             )
         )
-        try:
-            answers = await future
-        except asyncio.CancelledError:
-            if not future.done():
-                future.cancel()
-            raise
+        answers = await _answer(future)
         self.publish(
             QuestionAnswered(
                 agent_id=agent_id, request_id=request_id, declined=answers.declined, answered_by=answers.answered_by
             )
         )
         return answers
+
+
+async def _answer(future: asyncio.Future[Any]) -> Any:
+    """Wait for whoever answers a request. If the asker stops waiting (interrupted, cancelled),
+    the request is withdrawn: its future is cancelled, so the prompt showing it goes away."""
+    try:
+        return await future
+    except asyncio.CancelledError:
+        if not future.done():
+            future.cancel()
+        raise
