@@ -172,6 +172,12 @@ class BackgroundShells:
     def running(self) -> list[BackgroundShell]:
         return [s for s in self._shells.values() if s.running]
 
+    def lookup(self, shell_id: str) -> BackgroundShell | str:
+        """The shell of this session with that id, or the error the model reads. Only ids of
+        this session's registry are ever used: never a pid or a foreign id from the model."""
+        shell = self.get(shell_id)
+        return shell if shell is not None else f"No background shell with ID {shell_id!r}. {self.listing()}"
+
     def listing(self) -> str:
         """The known shells in one line, for error messages the model reads."""
         if not self._shells:

@@ -49,13 +49,9 @@ class BashOutputTool(Tool):
         shells = ctx.background
         if shells is None:
             return ToolResult("Background shells are not available here.", is_error=True, summary="unavailable")
-        shell = shells.get(params.bash_id)
-        if shell is None:
-            return ToolResult(
-                f"No background shell with ID {params.bash_id!r}. {shells.listing()}",
-                is_error=True,
-                summary="unknown shell",
-            )
+        shell = shells.lookup(params.bash_id)
+        if isinstance(shell, str):
+            return ToolResult(shell, is_error=True, summary="unknown shell")
         pattern = None
         if params.filter is not None:
             import regex  # the `regex` package: same syntax as `re`, but a match can time out

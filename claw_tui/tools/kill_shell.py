@@ -42,14 +42,9 @@ class KillShellTool(Tool):
         shells = ctx.background
         if shells is None:
             return ToolResult("Background shells are not available here.", is_error=True, summary="unavailable")
-        # Only ids from this session's registry: a pid or a foreign id from the model is never used.
-        shell = shells.get(params.shell_id)
-        if shell is None:
-            return ToolResult(
-                f"No background shell with ID {params.shell_id!r}. {shells.listing()}",
-                is_error=True,
-                summary="unknown shell",
-            )
+        shell = shells.lookup(params.shell_id)
+        if isinstance(shell, str):
+            return ToolResult(shell, is_error=True, summary="unknown shell")
         if not shell.running:
             leftovers = shell.pipes_open
             await shells.kill(shell)  # ends what it left running, if anything
