@@ -17,11 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
-import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time

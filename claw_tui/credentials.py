@@ -8,14 +8,12 @@ from a project folder: a cloned repository cannot plant a key or redirect one.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from claw_tui.settings_files import user_config_dir
+from claw_tui.settings_files import user_config_dir, write_private
 
 ENV_KEYS = {
     "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"),
@@ -65,21 +63,8 @@ def _str(value: object) -> str | None:
 def save_credentials(creds: Credentials, path: Path | None = None) -> Path:
     """Write atomically with 0600 permissions; the key is never briefly world-readable."""
     path = path or credentials_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(OSError):
-        os.chmod(path.parent, 0o700)
     data = {"provider": creds.provider, "model": creds.model, "base_url": creds.base_url, "keys": creds.keys}
-    fd, tmp = tempfile.mkstemp(prefix=".credentials-", dir=path.parent)  # mkstemp creates it 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_private(path, json.dumps(data, indent=2) + "\n")
     return path
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from claw_tui.providers.base import Message, ToolResultBlock, Usage
 from claw_tui.redact import has_secret, redact
+from claw_tui.settings_files import user_data_dir, write_private
 
 FORMAT_VERSION = 1
 MAX_BLOB_BYTES = 2 * 1024 * 1024
@@ -59,13 +60,8 @@ TURN_CUT_SHORT = "[claw stopped before this turn finished; the work above may be
 # -- where things live -----------------------------------------------------------
 
 
-def data_dir() -> Path:
-    override = os.environ.get("CLAW_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("claw"))
+# Kept under its old name for the modules that import it from here.
+data_dir = user_data_dir
 
 
 def project_key(cwd: Path | str) -> str:
@@ -95,15 +91,7 @@ def _private_dir(path: Path) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    _private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, text.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    write_private(path, text)
 
 
 # -- writing ---------------------------------------------------------------------
@@ -306,14 +294,8 @@ class BlobStore:
             return {"sha": sha, "mem": "this session is not stored"}
         path = self.directory / sha
         if not path.exists():
-            _private_dir(self.directory)
-            tmp = path.with_name(f".{sha}.{os.getpid()}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(fd, data)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
+            # Content-addressed: a blob torn by a crash is written again on the next use, no fsync needed.
+            write_private(path, data, sync=False)
         return {"sha": sha}
 
     def get(self, ref: dict[str, Any]) -> str:

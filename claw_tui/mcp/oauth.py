@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import os
 import socket
 import time
 import webbrowser
@@ -28,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from claw_tui.mcp.config import ServerSpec
+from claw_tui.settings_files import write_private
 
 CALLBACK_PATH = "/callback"
 # How long a person has to finish signing in before the connection gives up.
@@ -35,7 +35,7 @@ DEFAULT_AUTH_TIMEOUT = 300.0
 
 
 def oauth_dir() -> Path:
-    from claw_tui.settings import user_config_dir
+    from claw_tui.settings_files import user_config_dir
 
     return user_config_dir() / "mcp-oauth"
 
@@ -47,14 +47,7 @@ def token_path(spec: ServerSpec) -> Path:
 
 
 def _write_private(path: Path, obj: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=2)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_private(path, json.dumps(obj, indent=2))
 
 
 class FileTokenStorage:

@@ -40,6 +40,7 @@ from typing import Any
 from claw_tui.bus import EventBus
 from claw_tui.events import Event, HookRan, Notice, PermissionDecided
 from claw_tui.redact import redact
+from claw_tui.settings_files import user_data_dir
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +50,8 @@ PREVIEW_CHARS = 160
 TAIL_BYTES = 512 * 1024
 
 
-def data_dir() -> Path:
-    # The same directory as claw_tui.engine.store.data_dir(); not imported from there because the
-    # engine imports permissions, and permissions stay below it.
-    override = os.environ.get("CLAW_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("claw"))
-
-
 def audit_dir() -> Path:
-    return data_dir() / "audit"
+    return user_data_dir() / "audit"
 
 
 def canonical_json(value: Any) -> str:

@@ -28,15 +28,15 @@ write is ignored: it could say anything.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from claw_tui.settings_files import write_private
 
 __all__ = ["HeldBack", "TrustStore", "held_back", "repository_root", "trust_store_path"]
 
@@ -128,19 +128,7 @@ class TrustStore:
         return True
 
     def _write(self, folders: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        text = json.dumps({"version": 1, "folders": folders}, indent=2, sort_keys=True) + "\n"
-        # Written to a 0600 temporary file first, then renamed: never readable by others, never half-written.
-        fd, tmp = tempfile.mkstemp(prefix=".trusted-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private(self.path, json.dumps({"version": 1, "folders": folders}, indent=2, sort_keys=True) + "\n")
 
 
 # -- what waits for trust -------------------------------------------------------------------
