@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import platformdirs
+from claw_tui.settings_files import user_config_dir
 
 _POSITIONAL = re.compile(r"\$([1-9])")
 
@@ -52,7 +52,7 @@ class CustomCommand:
 
 
 def user_command_dirs() -> list[Path]:
-    return [Path.home() / ".claude" / "commands", Path(platformdirs.user_config_dir("claw")) / "commands"]
+    return [Path.home() / ".claude" / "commands", user_config_dir() / "commands"]
 
 
 def _parse_frontmatter(text: str) -> tuple[dict[str, str], str, str | None]:

@@ -91,7 +91,7 @@ def _ms_env(env: dict[str, str], name: str) -> float | None:
 def default_log_dir() -> Path:
     import os
 
-    from claw_tui.settings import user_config_dir
+    from claw_tui.settings_files import user_config_dir
 
     if os.environ.get("CLAW_CONFIG_DIR"):
         return user_config_dir() / "logs" / "mcp"
