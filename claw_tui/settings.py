@@ -159,25 +159,10 @@ class Settings:
         return self._last("auto_dream_idle_minutes")
 
     @property
-    def default_mode(self) -> str | None:
-        mode = None
-        for layer in self._present():
-            if layer.data.permissions.default_mode is not None:  # type: ignore[union-attr]
-                mode = layer.data.permissions.default_mode  # type: ignore[union-attr]
-        return mode
-
-    @property
     def keybindings(self) -> dict[str, str]:
         merged: dict[str, str] = {}
         for layer in self._present():
             merged.update(layer.data.keybindings)  # type: ignore[union-attr]
-        return merged
-
-    @property
-    def env(self) -> dict[str, str]:
-        merged: dict[str, str] = {}
-        for layer in self._present():
-            merged.update(layer.data.env)  # type: ignore[union-attr]
         return merged
 
     @property

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from claw_tui.config import RunConfig
-from claw_tui.engine.session import Session
+from claw_tui.engine.session import Session, settings_mode
 from claw_tui.events import Notice
 from claw_tui.providers import make_provider
 from claw_tui.settings import load_settings, user_config_dir
@@ -38,7 +38,7 @@ def test_layers_merge_rules_and_later_scalars_win(workspace: Path) -> None:
     assert s.theme == "textual-light"
     assert [r for r, _ in s.rules("allow")] == ["Bash(ls:*)", "Edit(src/**)"]
     assert [layer.scope for _, layer in s.rules("allow")] == ["user", "project"]
-    assert s.default_mode == "acceptEdits"
+    assert settings_mode(s, trusted=True) == "acceptEdits"
 
     session = session_for(workspace)
     assert session.policy.mode == "acceptEdits"
