@@ -143,7 +143,7 @@ async def cmd_help(app: ClawApp, args: str) -> None:
         ("Keys  ", "bold"),
         "Enter send · Shift+Enter / Ctrl+J newline · ↑/↓ history · @ files · / commands · Esc interrupt · "
         "Esc Esc on an empty prompt: rewind · # at the start of a prompt: a note to memory · "
-        "Shift+Tab permission mode · Ctrl+P palette · Ctrl+B side pane · Ctrl+T diffs↔swarm · F2 zoom · "
+        "Shift+Tab permission mode · Ctrl+P palette · Ctrl+B side pane · Ctrl+T next side tab (diffs, swarm, shells) · F2 zoom · "
         "d on a tool call: its diff · g in diffs: back to the call · drag to select, Ctrl+C copies · "
         "F12 releases the mouse for the terminal's own selection · Ctrl+Q quit  "
         "(remap in settings \"keybindings\"; these are the defaults)",
@@ -325,14 +325,18 @@ async def cmd_status(app: ClawApp, args: str) -> None:
 
 async def cmd_config(app: ClawApp, args: str) -> None:
     cfg = app.config.model_dump(mode="json")
-    ws = app.session.workspace
-    files = [ws / ".claw" / "settings.json", ws / ".claw" / "settings.local.json", ws / ".claude" / "settings.json"]
     lines = [Text("Effective configuration of this run:", style="bold"),
-             Text(json.dumps(cfg, indent=2)), Text("\nSettings files:", style="bold")]
-    for f in files:
-        lines.append(Text(f"  {'✓' if f.exists() else '·'} {f}", style="" if f.exists() else "dim"))
-    lines.append(Text("Permission rules from these files are read; other settings keys come with the settings "
-                      "work that has not landed yet. Edit the files directly for now.", style="dim"))
+             Text(json.dumps(cfg, indent=2)), Text("\nSettings files, lowest layer first (later ones win):",
+                                                  style="bold")]
+    for layer in app.session.settings.layers:
+        f = layer.path
+        state = "✗" if layer.error else "✓" if f.exists() else "·"
+        lines.append(Text(f"  {state} {layer.scope:<7} {f}", style="" if f.exists() else "dim"))
+        if layer.error:
+            lines.append(Text(f"      {layer.error}", style="red"))
+    lines.append(Text("The command line wins over every file. /permissions shows the rules in force and the "
+                      "project settings held back until the folder is trusted. Edit the files and restart claw "
+                      "to apply them.", style="dim"))
     await app.show_output(Group(*lines), "config")
 
 
@@ -496,8 +500,8 @@ async def cmd_agents(app: ClawApp, args: str) -> None:
             t.add_row(r.name, r.state, r.task)
         body: Any = t
     else:
-        body = Text("No sub-agents in this session. The Agent tool that spawns them is not in this build yet; "
-                    "the swarm pane shows them live once it is.", style="dim")
+        body = Text("No sub-agents in this session yet. When the agent uses its Agent tool, each sub-agent is a "
+                    "row in the Swarm pane, live: Enter opens its conversation, x cancels it.", style="dim")
     await app.show_output(body, "agents")
 
 

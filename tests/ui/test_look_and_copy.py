@@ -384,3 +384,16 @@ def test_invalid_options_end_the_workspace_with_the_same_message(tmp_path, monke
     out = subprocess.run([sys.executable, "-m", "claw_tui.cli", "--cwd", str(tmp_path / "nowhere")],
                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert out.returncode == 2 and "working directory does not exist" in out.stderr
+
+
+async def test_config_lists_every_settings_layer_and_agents_says_how_sub_agents_appear(app_factory, workspace):
+    (workspace / ".claw").mkdir()
+    (workspace / ".claw" / "settings.json").write_text("{broken")
+    app = app_factory()
+    async with app.run_test(size=(160, 44)):
+        await app.submit("/config")
+        shown = await last_output(app)
+        assert "settings.local.json" in shown and "user" in shown and "project" in shown
+        assert "✗ project" in shown and "is not valid JSON" in shown
+        await app.submit("/agents")
+        assert "Swarm pane" in await last_output(app)
