@@ -120,6 +120,8 @@ async def test_deny_and_escape_tell_the_model(app_factory, server, workspace):
         await wait_for(pilot, lambda: app.approval.current is not None, what="second approval")
         await pilot.press("escape")  # deny and take over: the turn stops, the prompt is back
         await wait_for(pilot, lambda: not app.session.agent.busy, what="turn stop")
+        await wait_for(pilot, lambda: app.focused is app.prompt, what="focus back on the prompt")
+        await pilot.pause(0.05)  # and it stays there (a late focus of the hidden panel would steal it)
         assert app.focused is app.prompt
         assert len(server.received) == 3  # the model was not called again after Esc
 

@@ -140,8 +140,13 @@ class ApprovalPanel(Vertical, can_focus=True):
         await self._body.mount_all(widgets)
         self._keys.update(key_line(self, self._diff is not None and len(self._diff.hunks) > 1,
                                    with_scopes=(req.preview or {}).get("kind") != "plan"))
-        # Focus once the panel is laid out: keys go to the decision, not to the prompt.
-        self.call_after_refresh(self.focus)
+        # Focus once the panel is laid out: keys go to the decision, not to the prompt. A key pressed
+        # before that refresh may already have answered it: then the focus must stay where the app put it.
+        self.call_after_refresh(self._focus_if_shown, req)
+
+    def _focus_if_shown(self, req: ApprovalRequested) -> None:
+        if self.current is req and self.display:
+            self.focus()
 
     def _describe(self, req: ApprovalRequested) -> list[Any]:
         preview = req.preview or {}
