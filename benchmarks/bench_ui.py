@@ -8,11 +8,13 @@
     them (4-character chunks), at full speed and at 1,000 chunks/s, put on the bus
     the way the engine does (through its frame-rate DeltaThrottle); display lag =
     how far the Markdown shown trails the stream.
-(c) per-flush cost: the time of each MarkdownStream flush (Markdown.append) while
+(c) per-flush cost: the time of each MarkdownStream flush (LiveMarkdown.append) while
     streaming, with 800 earlier blocks in the conversation against an empty one.
 (d) keystroke echo while streaming at 1,000 chunks/s: time from a key event
-    posted to the app until the prompt holds the character (processing, not the
-    terminal's paint, which a headless run cannot see).
+    handed to the app's loop by another thread (as the terminal's input thread
+    does), at jittered wall-clock times every 40-70 ms, until the prompt holds the
+    character (processing, not the terminal's paint, which a headless run cannot
+    see). The conversation follows the stream, as it does for a person watching.
 (e) RSS after 2,000 messages (1,000 prompts and 1,000 answers through the bus).
 
 Run: .venv/bin/python benchmarks/bench_ui.py [--runs 3]. Prints a Markdown table.
@@ -25,10 +27,12 @@ import asyncio
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -90,7 +94,9 @@ def _app(workspace: Path):  # noqa: ANN202
     from claw_tui.ui.app import ClawApp
 
     cfg = RunConfig(cwd=workspace, provider="anthropic", base_url="http://127.0.0.1:9", watch=False)
-    return ClawApp(cfg, provider=make_provider("anthropic", base_url="http://127.0.0.1:9", api_key="bench"))
+    # tune_gc: the garbage collector set as the claw command sets it (claw_tui/ui/gc_policy.py).
+    return ClawApp(cfg, provider=make_provider("anthropic", base_url="http://127.0.0.1:9", api_key="bench"),
+                   tune_gc=True)
 
 
 def _shown(app) -> int:  # noqa: ANN001
@@ -124,13 +130,13 @@ async def _fill(app, pilot, blocks: int) -> None:  # noqa: ANN001
 
 async def stream(app, pilot, text: str, rate: float | None, keys: bool = False) -> dict:  # noqa: ANN001
     from textual import events
-    from textual.widgets import Markdown
+    from claw_tui.ui.widgets.markdown_text import LiveMarkdown
 
     from claw_tui.engine.throttle import DeltaThrottle
     from claw_tui.events import TextDelta, UserPromptSubmitted
 
     flushes: list[float] = []
-    original = Markdown.append
+    original = LiveMarkdown.append
 
     def timed_append(self, markdown: str):  # noqa: ANN001, ANN202
         t0 = time.perf_counter()
@@ -144,7 +150,7 @@ async def stream(app, pilot, text: str, rate: float | None, keys: bool = False) 
 
         return AwaitComplete(wait())
 
-    Markdown.append = timed_append  # type: ignore[method-assign]
+    LiveMarkdown.append = timed_append  # type: ignore[method-assign]
     bus = app.session.bus
     throttle = DeltaThrottle(bus.publish, "main")
     bus.publish(UserPromptSubmitted(text="explain the parser"))
@@ -153,19 +159,33 @@ async def stream(app, pilot, text: str, rate: float | None, keys: bool = False) 
     lags: list[float] = []
     echo: list[float] = []
     prompt = app.prompt
-    stop_keys = asyncio.Event()
+    stop_keys = threading.Event()
+    loop = asyncio.get_running_loop()
+    sent: list[float] = []  # when each key was handed to the loop, from outside it
 
-    async def typist() -> None:
-        while not stop_keys.is_set():
-            before = len(prompt.text)
-            t0 = time.perf_counter()
-            app.post_message(events.Key("x", "x"))
-            while len(prompt.text) == before:
-                await asyncio.sleep(0.0005)
-            echo.append(time.perf_counter() - t0)
-            await asyncio.sleep(0.05)
+    def typist() -> None:
+        # A person's keys arrive whenever they arrive, not when the app is free: they are posted
+        # from another thread (as Textual's input thread does), at jittered wall-clock times, so a
+        # key that lands in the middle of a long layout waits for it (a typist inside the loop
+        # only ever typed right after a stall had ended, and under-reported them).
+        rng = random.Random(7)
+        while not stop_keys.wait(rng.uniform(0.04, 0.07)):
+            sent.append(time.perf_counter())
+            loop.call_soon_threadsafe(app.post_message, events.Key("x", "x"))
 
-    typing = asyncio.create_task(typist()) if keys else None
+    async def watch_echo() -> None:
+        base = len(prompt.text)
+        while not (stop_keys.is_set() and len(echo) >= len(sent)):
+            shown = len(prompt.text) - base
+            now = time.perf_counter()
+            while len(echo) < min(shown, len(sent)):
+                echo.append(now - sent[len(echo)])
+            await asyncio.sleep(0.0005)
+
+    typing = threading.Thread(target=typist, daemon=True) if keys else None
+    watcher = asyncio.create_task(watch_echo()) if keys else None
+    if typing is not None:
+        typing.start()
     prompt.focus()
     start = time.perf_counter()
     published = 0
@@ -190,8 +210,9 @@ async def stream(app, pilot, text: str, rate: float | None, keys: bool = False) 
     finally:
         stop_keys.set()
         if typing is not None:
-            await typing
-        Markdown.append = original  # type: ignore[method-assign]
+            typing.join()
+            await asyncio.wait_for(watcher, 10)
+        LiveMarkdown.append = original  # type: ignore[method-assign]
     return {
         "stream_s": last_publish - start,
         "lag_end_s": shown_at - last_publish,

@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             start = StartView(cwd=cwd.resolve(), model=str(model),
                               permission_mode=values.get("permission_mode") or "default")
             app = ClawApp(None, start=start, make_config=lambda: make_config(values), first_prompt=args.prompt,
-                          pick_session=args.resume == "", defer_engine=True)
+                          pick_session=args.resume == "", defer_engine=True, tune_gc=True)
         except ValueError as exc:  # a bad rule, mode or provider setting
             sys.stderr.write(f"claw: {exc}\n")
             return 2

@@ -54,5 +54,5 @@ def _run_workspace_demo(config, scenario, provider) -> int:  # noqa: ANN001
     from claw_tui.ui.app import ClawApp
 
     config = config.model_copy(update={"permission_mode": "default", "allowed_tools": []})
-    app = ClawApp(config, first_prompt=scenario["prompt"], provider=provider)
+    app = ClawApp(config, first_prompt=scenario["prompt"], provider=provider, tune_gc=True)
     return int(app.run() or 0)

@@ -141,8 +141,13 @@ class ClawApp(App[int]):
         pick_session: bool = False,
         trusted: bool | None = None,
         defer_engine: bool = False,
+        tune_gc: bool = False,
     ) -> None:
         super().__init__()
+        # The claw command tunes the garbage collector (gc_policy.py); tests, which run many
+        # apps in one process, leave it alone.
+        self.tune_gc = tune_gc
+        self._gc_settled_after_turn = False
         # claw itself passes no config but how to make one: RunConfig (pydantic) is built with
         # the engine, after the first frame; ``start`` is what that frame shows meanwhile.
         self.config: Any = config
@@ -324,6 +329,11 @@ class ClawApp(App[int]):
         self._update_cost()
         # The UI answers approvals; a UI busy drawing gets text deltas coalesced.
         self.session.bus.subscribe(self._on_event, coalesce=True, approver=True, name="ui")
+        if self.tune_gc:
+            from claw_tui.ui import gc_policy
+
+            gc_policy.tune()
+            gc_policy.settle()  # the engine and the first frame: loaded, and here for good
         if self.session.persistence.resumed:
             # Drawn before the first frame (claw -c, --resume): the person sees their conversation at once.
             from claw_tui.ui.sessions import show_restored
@@ -452,6 +462,13 @@ class ClawApp(App[int]):
             await self.conversation.handle(event)
             if kind is TurnFinished:
                 self.last_answer = event.result or self.last_answer  # type: ignore[attr-defined]
+                if self.tune_gc and not self._gc_settled_after_turn and not self.queued:
+                    # The first request imported the provider's SDK: it stays too. While the
+                    # person reads the answer, not while they type.
+                    from claw_tui.ui import gc_policy
+
+                    self._gc_settled_after_turn = True
+                    gc_policy.settle()
                 self._next_queued()
             return
         # A sub-agent's event: the swarm row, its log, and any open pane of it.

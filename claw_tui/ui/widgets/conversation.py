@@ -1,28 +1,29 @@
 """The conversation pane: one agent's messages, thinking, tool calls and errors.
 
-The live answer streams through Textual's MarkdownStream. A finished message is
-frozen into a single Static of styled text (one widget instead of one per block,
-selectable and copyable), and past ``MAX_MOUNTED`` entries the oldest widgets
+The live answer streams through Textual's MarkdownStream into styled text rendered
+block by block (markdown_text.py). A finished message is frozen into a single
+Static of that text (one widget, selectable and copyable), and past ``MAX_MOUNTED`` entries the oldest widgets
 are unmounted and kept as data, with a line at the top to bring them back: the
 cost of drawing stays flat however long the session gets.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
+
+from claw_tui.ui.widgets.markdown_text import FrozenMarkdown, LiveMarkdown
 
 from claw_tui.events import (
     AssistantMessageCompleted,
@@ -68,127 +69,72 @@ class NoticeLine(Static):
         self.level = level
 
 
-def code_theme(widget: Widget) -> str:
-    """A Pygments theme that reads on the app's background (dark or light)."""
-    try:
-        dark = widget.app.current_theme.dark
-    except Exception:  # not attached to an app yet
-        dark = True
-    return "monokai" if dark else "friendly"
-
-
-def render_markdown(source: str, width: int, theme: str) -> Text:
-    """Markdown as styled text at ``width`` (pure: safe to run in a worker thread)."""
-    from rich.console import Console
-
-    console = Console(width=max(width, 20), file=io.StringIO(), color_system="truecolor", legacy_windows=False)
-    # Padded, so code blocks keep their background to the edge; get_selection drops the
-    # padding again from what is copied.
-    from rich.markdown import Markdown as RichMarkdown  # imported on first use: not needed for the first frame
-
-    lines = console.render_lines(RichMarkdown(source, code_theme=theme), console.options, pad=True)
-    text = Text()
-    for i, line in enumerate(lines):
-        if i:
-            text.append("\n")
-        for seg in line:
-            if not seg.control:
-                text.append(seg.text, seg.style)
-    text.rstrip()
-    return text
-
-
-class FrozenMarkdown(Static):
-    """A finished answer: Markdown rendered once into styled text.
-
-    Styled text rather than a Rich renderable, so a person can select it with the
-    mouse (Textual selects and copies text, not renderables) and Ctrl+C copies
-    what they see. Rendered again only when the width changes.
-    """
-
-    def __init__(self, source: str, rendered: tuple[int, Text] | None = None) -> None:
-        super().__init__(rendered[1] if rendered else "", classes="frozen")
-        self.source = source
-        self._rendered_width = rendered[0] if rendered else -1
-
-    def on_mount(self) -> None:
-        # Before its first layout the width is unknown: the Resize that layout sends renders it,
-        # once, at the real width (rendering at a guess first doubled the cost of a resumed session).
-        if self.size.width and self.size.width != self._rendered_width:
-            self._render_at(self.size.width)
-
-    def on_resize(self, event: events.Resize) -> None:
-        if event.size.width and event.size.width != self._rendered_width:
-            self._render_at(event.size.width)
-
-    def _render_at(self, width: int) -> None:
-        self._rendered_width = width
-        self.update(render_markdown(self.source, width, code_theme(self)))
-
-    def get_selection(self, selection: Any) -> tuple[str, str] | None:
-        got = super().get_selection(selection)
-        if got is None:
-            return None
-        text, end = got
-        return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n"), end
-
-
 class AssistantMessage(Widget):
-    """An answer: streamed as Markdown while it arrives, then frozen into cheap styled text.
+    """An answer: streamed block by block while it arrives, then frozen as it stands.
 
-    Streaming goes through Textual's MarkdownStream, which parses only from the
-    document's last block on each flush. Freezing the finished part of a long live
-    answer while it streams was tried (in place, and rendered in a worker thread),
-    and so was flushing at most every 80 ms: both measured worse for keystroke
-    echo (benchmarks/RESULTS.md), so the live answer stays whole and every delta
-    goes to the stream, which coalesces what arrives while it is busy.
+    Textual's MarkdownStream drives a LiveMarkdown (markdown_text.py): finished
+    blocks are rendered once into styled text, only the growing one on each flush.
+    Freezing reuses those renderings, so a finished answer does not move.
     """
 
     def __init__(self, text: str = "", *, frozen: bool = False) -> None:
         super().__init__(classes="assistant-message")
         self.text = text
         self.frozen = frozen
-        self._stream = None
-        self._markdown: Any = None  # textual.widgets.Markdown while it streams
+        self._stream: Any = None
+        self._live: LiveMarkdown | None = None
 
     def compose(self) -> ComposeResult:
         if self.frozen:
             yield FrozenMarkdown(self.text)
         else:
-            # Imported here: Textual's Markdown (and markdown-it) are not needed for the first frame.
-            from textual.widgets import Markdown
+            self._live = LiveMarkdown()
+            if self.text:
+                self._live.source = self.text
+            yield self._live
 
-            self._markdown = Markdown(self.text)
-            yield self._markdown
+    def on_mount(self) -> None:
+        if self._live is not None and self.text:
+            self.call_later(self._live.append, "")  # draws the text it was created with
 
     @property
     def shown_chars(self) -> int:
         """How much of the answer is on screen (the live widget may trail the stream)."""
-        if self.frozen or self._markdown is None:
+        if self.frozen or self._live is None:
             return len(self.text)
-        return len(self._markdown.source)
+        return self._live.shown
 
     async def append(self, text: str) -> None:
         self.text += text
-        if self.frozen or self._markdown is None:
+        if self.frozen or self._live is None:
             return
         if self._stream is None:
-            self._stream = self._markdown.get_stream(self._markdown)
+            from textual.widgets._markdown import MarkdownStream  # on first use: not needed for the first frame
+
+            self._stream = MarkdownStream(self._live)  # type: ignore[arg-type]  # it only calls append()
+            self._stream.start()
         await self._stream.write(text)
 
     async def freeze(self) -> None:
-        """Replace the live Markdown widget with cheap styled text."""
+        """Replace the live widget with one frozen text, reusing its renderings."""
         if self.frozen:
             return
         self.frozen = True
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
-        if self._markdown is not None:
-            await self._markdown.remove()
-            self._markdown = None
+        live, self._live = self._live, None
+        if live is None:
+            return
+        # The stream's stop does not wait for a flush in flight (it is shielded): this one
+        # waits for it (the lock) and then draws whatever is still missing.
+        live.source = self.text
+        await live.append("")
+        frozen = live.frozen()
         if self.is_attached:
-            await self.mount(FrozenMarkdown(self.text))
+            with self.app.batch_update():
+                await self.mount(frozen, before=live)
+                await live.remove()
 
 
 class ThinkingBlock(Collapsible):
@@ -355,6 +301,7 @@ class ConversationView(VerticalScroll):
         super().__init__(**kwargs)
         self.agent_id = agent_id
         self._live_answer: AssistantMessage | None = None
+        self._answer_follows = True
         self._thinking: ThinkingBlock | None = None
         self._tools: dict[str, ToolCallBlock] = {}
         self._archived: list[Entry] = []
@@ -363,6 +310,24 @@ class ConversationView(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield self._show_earlier
+
+    def _follow(self) -> None:
+        """Stay at the newest content: anchored, the view stays at the bottom as the live
+        answer grows, in the same layout pass (scrolling to the end after each delta lost the
+        race with a fast stream and stopped following); scrolling up releases the anchor,
+        scrolling to the end restores it. Only once the content overflows: Textual anchors
+        short content to the bottom of the pane, and a conversation starts at the top."""
+        if self.max_scroll_y > 0:
+            if not self.is_anchored:
+                self.anchor()
+        else:
+            self.scroll_end(animate=False)
+
+    @property
+    def following(self) -> bool:
+        """Does the view stay at the newest content (the person has not scrolled away)?"""
+        released = getattr(self, "_anchor_released", False)  # Textual has no public reader for it
+        return (self.is_anchored and not released) or self.is_vertical_scroll_end
 
     # -- building --------------------------------------------------------------
 
@@ -375,11 +340,11 @@ class ConversationView(VerticalScroll):
         return len(self._archived)
 
     async def add(self, widget: Widget) -> None:
-        follow = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        follow = self.following or self.max_scroll_y == 0
         await self.mount(widget)
         await self._prune()
         if follow:
-            self.scroll_end(animate=False)
+            self._follow()
 
     async def _prune(self) -> None:
         entries = self.entries
@@ -438,6 +403,7 @@ class ConversationView(VerticalScroll):
         self._archived.clear()
         await self.remove_children(self.entries)
         self._update_show_earlier()
+        self.anchor(False)  # nothing left to follow: the next conversation starts at the top
 
     def tool_block(self, call_id: str) -> ToolCallBlock | None:
         return self._tools.get(call_id)
@@ -503,12 +469,13 @@ class ConversationView(VerticalScroll):
             self._thinking.finish()
             self._thinking = None
         if self._live_answer is None:
+            # Decided once per answer: while it streams, the last layout may trail the text.
+            self._answer_follows = self.following or self.max_scroll_y == 0
             self._live_answer = AssistantMessage()
             await self.add(self._live_answer)
-        follow = self.is_vertical_scroll_end
         await self._live_answer.append(text)
-        if follow:
-            self.scroll_end(animate=False)
+        if self._answer_follows and not self.is_anchored:
+            self._follow()
 
     async def _think(self, text: str) -> None:
         if self._thinking is None:
