@@ -64,17 +64,21 @@ def split_blocks(source: str) -> tuple[list[str], str]:
     """``source`` cut into its top-level blocks (each with the blank lines after it), and
     the text of its link reference definitions (``[x]: url``), which a block rendered
     alone needs to resolve a reference link defined elsewhere."""
+    parts, definitions = _split(source)
+    return parts, "".join(text for _line, text in definitions)
+
+
+def _split(source: str) -> tuple[list[str], list[tuple[int, str]]]:
     env: dict[str, Any] = {}
     tokens = _markdown_it().parse(source, env)
     starts = [t.map[0] for t in tokens if t.level == 0 and t.map is not None]
     lines = source_lines(source)
+    definitions = sorted((r["map"][0], "".join(lines[r["map"][0]:r["map"][1]]))
+                         for r in env.get("references", {}).values() if r.get("map"))
     if not starts:
-        return ([source] if source else []), ""
+        return ([source] if source else []), definitions
     starts[0] = 0  # leading blank lines belong to the first block
-    parts = ["".join(lines[a:b]) for a, b in zip(starts, starts[1:] + [len(lines)])]
-    references = "".join("".join(lines[r["map"][0]:r["map"][1]]) for r in env.get("references", {}).values()
-                         if r.get("map"))
-    return parts, references
+    return ["".join(lines[a:b]) for a, b in zip(starts, starts[1:] + [len(lines)])], definitions
 
 
 class BlockRenderer:
@@ -225,6 +229,7 @@ class LiveMarkdown(Widget):
         self._tail = FrozenMarkdown(blocks=[])
         self.lock = asyncio.Lock()
         self._last_flush = 0.0
+        self._definitions: list[str] = []  # link reference definitions in finished blocks
 
     def compose(self) -> ComposeResult:
         yield self._tail
@@ -255,12 +260,21 @@ class LiveMarkdown(Widget):
                 return
             lines = source_lines(source)
             open_text = "".join(lines[self._finished_lines:])
-            parts, references = split_blocks(open_text)
+            parts, definitions = _split(open_text)
+            finished_lines = sum(len(source_lines(p)) for p in parts[:-1])
+            # A definition in a finished block stays known (a later block may use it); one in
+            # the growing block may still be half written ("[x]: https://exa"), so it is used
+            # for this flush only.
+            for line, definition in definitions:
+                if line < finished_lines and definition not in self._definitions:
+                    self._definitions.append(definition)
+            references = "".join(self._definitions) + "".join(
+                d for line, d in definitions if line >= finished_lines)
             renderer = self._renderer()
             if len(parts) > 1:
                 finished = parts[:-1]
                 await self._add_finished(finished, references, renderer)
-                self._finished_lines += sum(len(source_lines(p)) for p in finished)
+                self._finished_lines += finished_lines
                 parts = parts[-1:]
             self._tail.set_blocks(parts, references, renderer)
             if self._segments:
