@@ -11,13 +11,15 @@ run many apps in one process and must not keep them alive):
 - the youngest generation is collected every 10,000 allocations instead of every 700:
   a stream's short-lived objects die in fewer, still short, collections (≤ 6 ms
   measured), and fewer of them live long enough to reach the older generations.
+  The oldest keeps its default (a full collection after 10 of the middle one): made
+  rarer (100), the memory of 2,000 messages grew from 174 MB to 352 MB.
 """
 
 from __future__ import annotations
 
 import gc
 
-THRESHOLDS = (10_000, 10, 100)
+THRESHOLDS = (10_000, 10, 10)
 
 
 def tune() -> None:

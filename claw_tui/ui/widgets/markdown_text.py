@@ -255,31 +255,35 @@ class LiveMarkdown(Widget):
             if wait > 0:
                 await asyncio.sleep(wait)
             self._last_flush = time.monotonic()
-            source = self.source
-            if len(source) == self.shown:
-                return
-            lines = source_lines(source)
-            open_text = "".join(lines[self._finished_lines:])
-            parts, definitions = _split(open_text)
-            finished_lines = sum(len(source_lines(p)) for p in parts[:-1])
-            # A definition in a finished block stays known (a later block may use it); one in
-            # the growing block may still be half written ("[x]: https://exa"), so it is used
-            # for this flush only.
-            for line, definition in definitions:
-                if line < finished_lines and definition not in self._definitions:
-                    self._definitions.append(definition)
-            references = "".join(self._definitions) + "".join(
-                d for line, d in definitions if line >= finished_lines)
-            renderer = self._renderer()
-            if len(parts) > 1:
-                finished = parts[:-1]
-                await self._add_finished(finished, references, renderer)
-                self._finished_lines += finished_lines
-                parts = parts[-1:]
-            self._tail.set_blocks(parts, references, renderer)
-            if self._segments:
-                self._tail.set_class(bool(parts), "continued")
-            self.shown = len(source)
+            await self.draw()
+
+    async def draw(self) -> None:
+        """Draw what has arrived: the work of one flush (the lock held)."""
+        source = self.source
+        if len(source) == self.shown:
+            return
+        lines = source_lines(source)
+        open_text = "".join(lines[self._finished_lines:])
+        parts, definitions = _split(open_text)
+        finished_lines = sum(len(source_lines(p)) for p in parts[:-1])
+        # A definition in a finished block stays known (a later block may use it); one in
+        # the growing block may still be half written ("[x]: https://exa"), so it is used
+        # for this flush only.
+        for line, definition in definitions:
+            if line < finished_lines and definition not in self._definitions:
+                self._definitions.append(definition)
+        references = "".join(self._definitions) + "".join(
+            d for line, d in definitions if line >= finished_lines)
+        renderer = self._renderer()
+        if len(parts) > 1:
+            finished = parts[:-1]
+            await self._add_finished(finished, references, renderer)
+            self._finished_lines += finished_lines
+            parts = parts[-1:]
+        self._tail.set_blocks(parts, references, renderer)
+        if self._segments:
+            self._tail.set_class(bool(parts), "continued")
+        self.shown = len(source)
 
     async def _add_finished(self, blocks: list[str], references: str, renderer: BlockRenderer | None) -> None:
         segment = self._segments[-1] if self._segments else None
