@@ -159,10 +159,6 @@ class FrozenMarkdown(Static):
     def rendered_lines(self) -> int:
         return sum(t.plain.count("\n") + 2 for t in self._rendered)
 
-    def content_width(self) -> int:
-        """The width the text is laid out at (0 before the first layout)."""
-        return self.size.width
-
     def on_mount(self) -> None:
         # Before its first layout the width is unknown: the Resize that layout sends renders it,
         # once, at the real width (rendering at a guess first doubled the cost of a resumed session).
