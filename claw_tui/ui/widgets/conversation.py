@@ -129,7 +129,7 @@ class AssistantMessage(Widget):
         # The stream's stop does not wait for a flush in flight (it is shielded): this one
         # waits for it (the lock) and then draws whatever is still missing.
         live.source = self.text
-        await live.append("")
+        await live.finish()
         frozen = live.frozen()
         if self.is_attached:
             with self.app.batch_update():

@@ -253,6 +253,11 @@ class LiveMarkdown(Widget):
             self._last_flush = time.monotonic()
             await self.draw()
 
+    async def finish(self) -> None:
+        """Draw everything that has arrived now, without the pacing wait (the answer ended)."""
+        async with self.lock:
+            await self.draw()
+
     async def draw(self) -> None:
         """Draw what has arrived: the work of one flush (the lock held)."""
         source = self.source
