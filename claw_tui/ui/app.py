@@ -23,24 +23,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from claw_tui import __version__
 from claw_tui.diffing import FileChange
-from claw_tui.events import (
-    ConversationCompacted,
-    AgentSpawned,
-    BackgroundShellFinished,
-    BackgroundShellStarted,
-    QuestionAsked,
-    TodosUpdated,
-    AgentStateChanged,
-    ApprovalRequested,
-    Event,
-    FileChanged,
-    ModelChanged,
-    PermissionModeChanged,
-    SessionStarted,
-    TurnFinished,
-    UsageUpdated,
-    UserPromptSubmitted,
-)
+from claw_tui.ui.lazy import ev
 from claw_tui.ui.widgets.approval import ApprovalPanel
 from claw_tui.ui.widgets.conversation import CommandOutput, ConversationView, NoticeLine, ToolCallBlock
 from claw_tui.ui.widgets.diff_pane import DiffPane
@@ -88,7 +71,7 @@ class AgentPane(Vertical):
         self.border_title = f"{name}  (ctrl+w closes, x in the swarm cancels)"
         self.conversation = ConversationView(agent_id)
         self.replaying = False
-        self.pending: list[Event] = []
+        self.pending: list[ev.Event] = []
 
     def compose(self) -> ComposeResult:
         yield self.conversation
@@ -161,7 +144,7 @@ class ClawApp(App[int]):
         self.first_prompt = first_prompt
         self.turn = 0
         self.queued: list[str] = []
-        self.agent_log: dict[str, list[Event]] = defaultdict(list)
+        self.agent_log: dict[str, list[ev.Event]] = defaultdict(list)
         self.agent_costs: dict[str, float] = {}
         self.context = (0, None)
         self.last_answer = ""
@@ -400,7 +383,7 @@ class ClawApp(App[int]):
 
     # -- events from the bus ---------------------------------------------------
 
-    async def _on_event(self, event: Event) -> None:
+    async def _on_event(self, event: ev.Event) -> None:
         try:
             await self._dispatch(event)
         except Exception as exc:  # drawing one event must never stop the UI from drawing the next
@@ -412,7 +395,7 @@ class ClawApp(App[int]):
                 except Exception:
                     pass
 
-    async def _dispatch(self, event: Event) -> None:
+    async def _dispatch(self, event: ev.Event) -> None:
         from claw_tui.ui.sessions import SESSION_EVENTS, handle_event
 
         kind = type(event)
@@ -421,46 +404,46 @@ class ClawApp(App[int]):
             self.idle.touch()
         if kind in SESSION_EVENTS:
             await handle_event(self, event)
-            if kind is ConversationCompacted:
+            if kind is ev.ConversationCompacted:
                 self._next_queued()  # prompts sent while it compacted
             return
-        if kind is ApprovalRequested:
+        if kind is ev.ApprovalRequested:
             await self.approval.add(event)  # type: ignore[arg-type]
             self._alert(event)  # type: ignore[arg-type]
             if agent != "main":
-                self.swarm.handle(AgentStateChanged(agent_id=agent, state="waiting_approval"))
+                self.swarm.handle(ev.AgentStateChanged(agent_id=agent, state="waiting_approval"))
             return
-        if kind is QuestionAsked:
+        if kind is ev.QuestionAsked:
             await self._ask(event)  # type: ignore[arg-type]
             return
-        if kind is TodosUpdated:
+        if kind is ev.TodosUpdated:
             if agent == "main":
                 self.query_one("#todos", TodoList).update_todos(event.todos)  # type: ignore[attr-defined]
             return
-        if kind in (BackgroundShellStarted, BackgroundShellFinished):
+        if kind in (ev.BackgroundShellStarted, ev.BackgroundShellFinished):
             self.query_one("#shells", BackgroundShells).handle(event)
             self._update_shells_tab()
             return
-        if kind is FileChanged:
-            e: FileChanged = event  # type: ignore[assignment]
+        if kind is ev.FileChanged:
+            e: ev.FileChanged = event  # type: ignore[assignment]
             self.diffs.add_change(FileChange(path=e.path, before=e.before, after=e.after, by=e.by, turn=self.turn,
                                              agent_id=e.agent_id, call_id=e.call_id, tool=e.tool))
             return
-        if kind is UserPromptSubmitted and agent == "main":
+        if kind is ev.UserPromptSubmitted and agent == "main":
             self.turn += 1
-        elif kind is UsageUpdated:
-            e2: UsageUpdated = event  # type: ignore[assignment]
+        elif kind is ev.UsageUpdated:
+            e2: ev.UsageUpdated = event  # type: ignore[assignment]
             self.agent_costs[agent] = e2.agent_cost_usd
             if agent == "main":
                 self.context = (e2.context_tokens, e2.context_window)
             self._update_cost()
-        elif kind is PermissionModeChanged:
+        elif kind is ev.PermissionModeChanged:
             self.query_one("#mode", ModeIndicator).show(event.mode)  # type: ignore[attr-defined]
-        elif kind in (ModelChanged, SessionStarted):
+        elif kind in (ev.ModelChanged, ev.SessionStarted):
             self._update_topbar()
         if agent == "main":
             await self.conversation.handle(event)
-            if kind is TurnFinished:
+            if kind is ev.TurnFinished:
                 self.last_answer = event.result or self.last_answer  # type: ignore[attr-defined]
                 if self.tune_gc and not self._gc_settled_after_turn and not self.queued:
                     # The first request imported the provider's SDK: it stays too. While the
@@ -472,9 +455,9 @@ class ClawApp(App[int]):
                 self._next_queued()
             return
         # A sub-agent's event: the swarm row, its log, and any open pane of it.
-        if kind is AgentSpawned or agent in self.swarm.rows:
+        if kind is ev.AgentSpawned or agent in self.swarm.rows:
             self.swarm.handle(event)
-        if kind is not UsageUpdated:
+        if kind is not ev.UsageUpdated:
             log = self.agent_log[agent]
             if len(log) < MAX_AGENT_LOG:
                 log.append(event)
@@ -485,7 +468,7 @@ class ClawApp(App[int]):
                 else:
                     await pane.conversation.handle(event)
 
-    async def _ask(self, request: QuestionAsked) -> None:
+    async def _ask(self, request: ev.QuestionAsked) -> None:
         """An agent's questions, above the prompt; several wait their turn in order."""
         holder = self.query_one("#questions", Vertical)
         prompt = QuestionPrompt(request)
@@ -514,7 +497,7 @@ class ClawApp(App[int]):
         tabs = self.query_one("#side", TabbedContent)
         tabs.get_tab("shells-tab").label = f"Shells ({running})" if running else "Shells"
 
-    def _alert(self, request: ApprovalRequested) -> None:
+    def _alert(self, request: ev.ApprovalRequested) -> None:
         """A terminal bell and a desktop notification (OSC 9 and OSC 777) when an approval waits."""
         self._alert_text(f"{request.agent_name} asks to run {request.tool}")
 
@@ -720,7 +703,7 @@ class ClawApp(App[int]):
     def _approval_decided(self, message: ApprovalPanel.Decided) -> None:
         req = message.request
         if req.agent_id != "main" and req.agent_id in self.swarm.rows:
-            self.swarm.handle(AgentStateChanged(agent_id=req.agent_id, state="running"))
+            self.swarm.handle(ev.AgentStateChanged(agent_id=req.agent_id, state="running"))
         if not self.approval.queue:
             self.prompt.focus()
 

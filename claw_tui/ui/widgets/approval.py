@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from claw_tui.diffing import apply_hunks, hunk_text
-from claw_tui.events import ApprovalDecision, ApprovalRequested
+from claw_tui.ui.lazy import ev
 from claw_tui.ui.keymap import display_key
 from claw_tui.ui.widgets.diff_view import DiffView
 
@@ -68,7 +68,7 @@ class ApprovalPanel(Vertical, can_focus=True):
     class Decided(Message):
         """A request was answered here (the app returns focus to the prompt)."""
 
-        def __init__(self, request: ApprovalRequested, decision: ApprovalDecision) -> None:
+        def __init__(self, request: ev.ApprovalRequested, decision: ev.ApprovalDecision) -> None:
             super().__init__()
             self.request = request
             self.decision = decision
@@ -80,13 +80,13 @@ class ApprovalPanel(Vertical, can_focus=True):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.queue: list[ApprovalRequested] = []
+        self.queue: list[ev.ApprovalRequested] = []
         self._title = Static(classes="approval-title")
         self._body = VerticalScroll(classes="approval-body")
         self._waiting = Static(classes="approval-waiting")
         self._keys = Static(classes="approval-keys")
         self._diff: DiffView | None = None
-        self._shown: ApprovalRequested | None = None
+        self._shown: ev.ApprovalRequested | None = None
 
     def compose(self) -> ComposeResult:
         yield self._title
@@ -98,16 +98,16 @@ class ApprovalPanel(Vertical, can_focus=True):
         self.display = False
 
     @property
-    def current(self) -> ApprovalRequested | None:
+    def current(self) -> ev.ApprovalRequested | None:
         return self.queue[0] if self.queue else None
 
-    async def add(self, request: ApprovalRequested) -> None:
+    async def add(self, request: ev.ApprovalRequested) -> None:
         self.queue.append(request)
         # The agent may stop waiting (interrupt, cancel): then the request leaves the queue.
         request.future.add_done_callback(lambda _f, r=request: self.call_later(self._forget, r))
         await self._refresh()
 
-    async def _forget(self, request: ApprovalRequested) -> None:
+    async def _forget(self, request: ev.ApprovalRequested) -> None:
         if request in self.queue:
             self.queue.remove(request)
             await self._refresh()
@@ -144,11 +144,11 @@ class ApprovalPanel(Vertical, can_focus=True):
         # before that refresh may already have answered it: then the focus must stay where the app put it.
         self.call_after_refresh(self._focus_if_shown, req)
 
-    def _focus_if_shown(self, req: ApprovalRequested) -> None:
+    def _focus_if_shown(self, req: ev.ApprovalRequested) -> None:
         if self.current is req and self.display:
             self.focus()
 
-    def _describe(self, req: ApprovalRequested) -> list[Any]:
+    def _describe(self, req: ev.ApprovalRequested) -> list[Any]:
         preview = req.preview or {}
         from rich.syntax import Syntax  # on first use: not needed for the first frame
 
@@ -197,7 +197,7 @@ class ApprovalPanel(Vertical, can_focus=True):
 
     # -- deciding --------------------------------------------------------------
 
-    def _resolve(self, decision: ApprovalDecision) -> None:
+    def _resolve(self, decision: ev.ApprovalDecision) -> None:
         req = self.current
         if req is None:
             return
@@ -214,28 +214,28 @@ class ApprovalPanel(Vertical, can_focus=True):
         diff = self._diff
         if diff is not None and len(diff.hunks) > 0 and len(diff.accepted_hunks) < len(diff.hunks):
             if not diff.accepted_hunks:
-                self._resolve(ApprovalDecision(allow=False, message="the user refused every hunk of this change"))
+                self._resolve(ev.ApprovalDecision(allow=False, message="the user refused every hunk of this change"))
                 return
             preview = req.preview or {}
             content = apply_hunks(preview.get("before"), preview.get("after"), set(diff.accepted_hunks))
             refused = tuple(hunk_text(h) for h in diff.hunks if h.index not in diff.accepted_hunks)
             # A partial approval is for this change only: no rule is remembered from it.
-            self._resolve(ApprovalDecision(allow=True, scope="once", content=content, refused_hunks=refused))
+            self._resolve(ev.ApprovalDecision(allow=True, scope="once", content=content, refused_hunks=refused))
             return
         if (req.preview or {}).get("kind") == "plan":
             # Approving one plan must not approve every later plan: never remembered as a rule.
             scope = "once"
-        self._resolve(ApprovalDecision(allow=True, scope=scope))  # type: ignore[arg-type]
+        self._resolve(ev.ApprovalDecision(allow=True, scope=scope))  # type: ignore[arg-type]
 
     def action_hunk(self, action: str) -> None:
         if self._diff is not None:
             getattr(self._diff, f"action_{action}")()
 
     def action_deny(self) -> None:
-        self._resolve(ApprovalDecision(allow=False, message="the user denied it"))
+        self._resolve(ev.ApprovalDecision(allow=False, message="the user denied it"))
 
     def action_deny_and_stop(self) -> None:
-        self._resolve(ApprovalDecision(allow=False, message="the user denied it and will say what to do instead",
+        self._resolve(ev.ApprovalDecision(allow=False, message="the user denied it and will say what to do instead",
                                        stop_turn=True))
 
     def deny_all(self, message: str) -> None:
@@ -243,4 +243,4 @@ class ApprovalPanel(Vertical, can_focus=True):
         while self.queue:
             req = self.queue.pop(0)
             if not req.future.done():
-                req.future.set_result(ApprovalDecision(allow=False, message=message))
+                req.future.set_result(ev.ApprovalDecision(allow=False, message=message))

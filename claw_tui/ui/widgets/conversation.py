@@ -25,20 +25,7 @@ from textual.widgets import Collapsible, Static
 
 from claw_tui.ui.widgets.markdown_text import FrozenMarkdown, LiveMarkdown
 
-from claw_tui.events import (
-    AssistantMessageCompleted,
-    Event,
-    Notice,
-    RetryScheduled,
-    StreamDiscarded,
-    TextDelta,
-    ThinkingDelta,
-    ToolCallFinished,
-    ToolCallStarted,
-    ToolOutputDelta,
-    TurnFinished,
-    UserPromptSubmitted,
-)
+from claw_tui.ui.lazy import ev
 
 MAX_MOUNTED = 120  # conversation entries kept as widgets; older ones are data until asked for
 SHOW_EARLIER_BATCH = 40
@@ -240,7 +227,7 @@ class ToolCallBlock(Widget, can_focus=True):
         if self.expanded:
             self._render_body()
 
-    def finish(self, event: ToolCallFinished) -> None:
+    def finish(self, event: ev.ToolCallFinished) -> None:
         d = self.data
         d.content, d.is_error, d.duration_s = event.content, event.is_error, event.duration_s
         d.result_summary, d.display = event.summary, event.display
@@ -418,45 +405,45 @@ class ConversationView(VerticalScroll):
 
     # -- events ----------------------------------------------------------------
 
-    async def handle(self, event: Event) -> None:
+    async def handle(self, event: ev.Event) -> None:
         kind = type(event)
-        if kind is TextDelta:
+        if kind is ev.TextDelta:
             await self._text(event.text)  # type: ignore[attr-defined]
-        elif kind is ThinkingDelta:
+        elif kind is ev.ThinkingDelta:
             await self._think(event.text)  # type: ignore[attr-defined]
-        elif kind is ToolOutputDelta:
+        elif kind is ev.ToolOutputDelta:
             block = self._tools.get(event.call_id)  # type: ignore[attr-defined]
             if block is not None:
                 block.add_output(event.text)  # type: ignore[attr-defined]
-        elif kind is UserPromptSubmitted:
+        elif kind is ev.UserPromptSubmitted:
             await self._end_answer()
             await self.add(UserMessage(event.text))  # type: ignore[attr-defined]
             self.scroll_end(animate=False)
-        elif kind is ToolCallStarted:
+        elif kind is ev.ToolCallStarted:
             await self._end_answer()
-            e: ToolCallStarted = event  # type: ignore[assignment]
+            e: ev.ToolCallStarted = event  # type: ignore[assignment]
             block = ToolCallBlock(ToolCallData(e.call_id, e.tool, e.summary, e.input, time.monotonic()))
             self._tools[e.call_id] = block
             await self.add(block)
-        elif kind is ToolCallFinished:
+        elif kind is ev.ToolCallFinished:
             block = self._tools.get(event.call_id)  # type: ignore[attr-defined]
             if block is not None:
                 block.finish(event)  # type: ignore[arg-type]
-        elif kind is AssistantMessageCompleted:
+        elif kind is ev.AssistantMessageCompleted:
             await self._end_answer()
-        elif kind is StreamDiscarded:
+        elif kind is ev.StreamDiscarded:
             await self._discard()
             await self.add(NoticeLine(f"The answer stream broke off ({event.reason}); "  # type: ignore[attr-defined]
                                       "what was shown is void and the request is retried.", "warning"))
-        elif kind is RetryScheduled:
-            e2: RetryScheduled = event  # type: ignore[assignment]
+        elif kind is ev.RetryScheduled:
+            e2: ev.RetryScheduled = event  # type: ignore[assignment]
             await self.add(NoticeLine(f"Retrying in {e2.delay:.1f}s (attempt {e2.attempt + 1}): {e2.reason}",
                                       "warning"))
-        elif kind is Notice:
+        elif kind is ev.Notice:
             await self.add(NoticeLine(event.text, event.level))  # type: ignore[attr-defined]
-        elif kind is TurnFinished:
+        elif kind is ev.TurnFinished:
             await self._end_answer()
-            e3: TurnFinished = event  # type: ignore[assignment]
+            e3: ev.TurnFinished = event  # type: ignore[assignment]
             if e3.outcome == "error":
                 await self.add(NoticeLine(f"Error: {e3.error}", "error"))
             elif e3.outcome == "interrupted":

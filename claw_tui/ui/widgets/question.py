@@ -18,7 +18,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from claw_tui.events import QuestionAnswers, QuestionAsked
+from claw_tui.ui.lazy import ev
 
 OTHER_LABEL = "Other"
 DECLINED = "The user declined to answer these questions."
@@ -43,7 +43,7 @@ class QuestionPrompt(Vertical, can_focus=True):
     class Resolved(Message):
         """The person answered (or declined): the future is resolved, the widget can go."""
 
-        def __init__(self, request: QuestionAsked, answers: QuestionAnswers) -> None:
+        def __init__(self, request: ev.QuestionAsked, answers: ev.QuestionAnswers) -> None:
             super().__init__()
             self.request = request
             self.answers = answers
@@ -51,11 +51,11 @@ class QuestionPrompt(Vertical, can_focus=True):
     class Withdrawn(Message):
         """The agent stopped waiting (interrupted, cancelled) before anyone answered."""
 
-        def __init__(self, request: QuestionAsked) -> None:
+        def __init__(self, request: ev.QuestionAsked) -> None:
             super().__init__()
             self.request = request
 
-    def __init__(self, request: QuestionAsked, **kwargs: Any) -> None:
+    def __init__(self, request: ev.QuestionAsked, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.request = request
         self.index = 0
@@ -177,10 +177,10 @@ class QuestionPrompt(Vertical, can_focus=True):
             self.index += 1
             self._draw()
             return
-        self._resolve(QuestionAnswers(dict(self.answers)))
+        self._resolve(ev.QuestionAnswers(dict(self.answers)))
 
     def action_decline(self) -> None:
-        self._resolve(QuestionAnswers({}, declined=True, message=DECLINED))
+        self._resolve(ev.QuestionAnswers({}, declined=True, message=DECLINED))
 
     # -- "Other" -----------------------------------------------------------------
 
@@ -217,7 +217,7 @@ class QuestionPrompt(Vertical, can_focus=True):
 
     # -- answering -------------------------------------------------------------
 
-    def _resolve(self, answers: QuestionAnswers) -> None:
+    def _resolve(self, answers: ev.QuestionAnswers) -> None:
         if self._done:
             return
         self._done = True

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
 
-from claw_tui.events import BackgroundShellFinished, BackgroundShellStarted, Event
+from claw_tui.ui.lazy import ev
 
 STATE_STYLE = {"running": "cyan", "completed": "green", "failed": "bold red", "killed": "magenta"}
 
@@ -65,17 +65,17 @@ class BackgroundShells(Widget):
 
     # -- updates from the bus ---------------------------------------------------
 
-    def handle(self, event: Event) -> None:
-        if isinstance(event, BackgroundShellStarted):
+    def handle(self, event: ev.Event) -> None:
+        if isinstance(event, ev.BackgroundShellStarted):
             self.shell_started(event)
-        elif isinstance(event, BackgroundShellFinished):
+        elif isinstance(event, ev.BackgroundShellFinished):
             self.shell_finished(event)
 
-    def shell_started(self, event: BackgroundShellStarted) -> None:
+    def shell_started(self, event: ev.BackgroundShellStarted) -> None:
         self.rows[event.shell_id] = ShellRow(event.shell_id, event.command, event.agent_id, started=event.ts)
         self._changed()
 
-    def shell_finished(self, event: BackgroundShellFinished) -> None:
+    def shell_finished(self, event: ev.BackgroundShellFinished) -> None:
         row = self.rows.get(event.shell_id)
         if row is None:  # started before this widget was listening: still worth showing
             row = self.rows[event.shell_id] = ShellRow(event.shell_id, "", event.agent_id, started=event.ts)

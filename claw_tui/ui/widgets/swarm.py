@@ -16,15 +16,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from claw_tui.events import (
-    AgentSpawned,
-    AgentStateChanged,
-    Event,
-    ToolCallFinished,
-    ToolCallStarted,
-    TurnFinished,
-    UsageUpdated,
-)
+from claw_tui.ui.lazy import ev
 
 STATE_STYLE = {
     "starting": "dim",
@@ -126,10 +118,10 @@ class SwarmPane(Vertical):
         if self.rows and cursor >= 0:
             self.table.move_cursor(row=min(cursor, len(self.rows) - 1))
 
-    def handle(self, event: Event) -> None:
+    def handle(self, event: ev.Event) -> None:
         kind = type(event)
-        if kind is AgentSpawned:
-            e: AgentSpawned = event  # type: ignore[assignment]
+        if kind is ev.AgentSpawned:
+            e: ev.AgentSpawned = event  # type: ignore[assignment]
             self.rows[e.agent_id] = AgentRow(e.agent_id, e.name, e.task, e.model, e.parent_id, state="running")
             self.table.add_row(*self._cells(self.rows[e.agent_id]), key=e.agent_id, height=2)
             self.table.display = True
@@ -138,26 +130,26 @@ class SwarmPane(Vertical):
         row = self.rows.get(event.agent_id)
         if row is None:
             return
-        if kind is AgentStateChanged:
+        if kind is ev.AgentStateChanged:
             row.state, row.detail = event.state, event.detail  # type: ignore[attr-defined]
             if row.state in FINAL:
                 row.ended = row.ended or time.monotonic()
                 row.tool = ""
-        elif kind is ToolCallStarted:
+        elif kind is ev.ToolCallStarted:
             row.tool = f"{event.tool} {event.summary}".strip()  # type: ignore[attr-defined]
             if row.state not in FINAL:
                 row.state = "tool"
-        elif kind is ToolCallFinished:
+        elif kind is ev.ToolCallFinished:
             row.tool = ""
             if row.state == "tool":
                 row.state = "running"
-        elif kind is UsageUpdated:
-            e2: UsageUpdated = event  # type: ignore[assignment]
+        elif kind is ev.UsageUpdated:
+            e2: ev.UsageUpdated = event  # type: ignore[assignment]
             u = e2.usage
             row.tokens_in += u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens
             row.tokens_out += u.output_tokens
             row.cost_usd = e2.agent_cost_usd
-        elif kind is TurnFinished and row.state not in FINAL:
+        elif kind is ev.TurnFinished and row.state not in FINAL:
             row.state = "done" if event.outcome == "success" else "failed"  # type: ignore[attr-defined]
             row.ended = time.monotonic()
         else:
