@@ -168,3 +168,25 @@ asyncio.run(main())
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == ["False 700 False", "True 10000 True"]
+
+
+async def test_code_in_answers_follows_a_switch_between_dark_and_light(app_factory):
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        conv = app.conversation
+        await conv.add(AssistantMessage("Run:\n\n```python\nprint('hi')\n```\n", frozen=True))
+        await pilot.pause(0.1)
+        frozen = conv.query(FrozenMarkdown).last()
+
+        def code_background() -> str:
+            content = frozen._render()
+            return str(next(s.style for s in content.spans if "print" in str(content)[s.start:s.end]
+                            or "on #" in str(s.style)))
+
+        app.theme = "textual-dark"
+        await pilot.pause(0.1)
+        dark = code_background()
+        app.theme = "textual-light"
+        await wait_for(pilot, lambda: code_background() != dark, what="the code drawn for a light background")
+        app.theme = "textual-dark"
+        await wait_for(pilot, lambda: code_background() == dark, what="and for a dark one again")

@@ -140,7 +140,8 @@ class FrozenMarkdown(Static):
     """
 
     def __init__(self, source: str = "", *, blocks: list[str] | None = None,
-                 rendered: tuple[int, list[Text]] | None = None, references: str = "") -> None:
+                 rendered: tuple[int, list[Text]] | None = None, references: str = "",
+                 theme: str | None = None) -> None:
         super().__init__("", classes="frozen")
         if blocks is None:
             blocks, references = split_blocks(source) if source else ([], "")
@@ -148,6 +149,7 @@ class FrozenMarkdown(Static):
         self.references = references
         self._rendered: list[Text] = list(rendered[1]) if rendered else []
         self._rendered_width = rendered[0] if rendered else -1
+        self._rendered_theme = theme
         if rendered:
             self.update(join_blocks(self._rendered))
 
@@ -164,6 +166,12 @@ class FrozenMarkdown(Static):
         # once, at the real width (rendering at a guess first doubled the cost of a resumed session).
         if self.size.width and self.size.width != self._rendered_width:
             self._render_at(self.size.width)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Any) -> None:
+        # Code blocks are highlighted for a dark or a light background: drawn again on a switch.
+        if self._rendered_width > 0 and self._rendered_theme != code_theme(self):
+            self._render_at(self._rendered_width)
 
     def on_resize(self, event: events.Resize) -> None:
         # The event carries the widget's outer size; the text is laid out inside the padding
@@ -175,6 +183,7 @@ class FrozenMarkdown(Static):
     def _render_at(self, width: int) -> None:
         renderer = BlockRenderer(width, code_theme(self))
         self._rendered_width = width
+        self._rendered_theme = renderer.theme
         self._rendered = [renderer.render(b, self.references) for b in self.blocks]
         self.update(join_blocks(self._rendered))
 
@@ -191,6 +200,7 @@ class FrozenMarkdown(Static):
                 self._render_at(self.size.width)
             return
         self._rendered = self._rendered[:keep] + [renderer.render(b, references) for b in blocks[keep:]]
+        self._rendered_theme = renderer.theme
         self.update(join_blocks(self._rendered))
 
     def renderings(self) -> tuple[int, list[Text]]:
@@ -306,5 +316,6 @@ class LiveMarkdown(Widget):
         if len(widths) == 1 and -1 not in widths and all(w.references == references for w in widgets if w.blocks):
             rendered = [t for w in widgets for t in w.renderings()[1]]
             if len(rendered) == len(blocks):
-                return FrozenMarkdown(blocks=blocks, rendered=(widths.pop(), rendered), references=references)
+                return FrozenMarkdown(blocks=blocks, rendered=(widths.pop(), rendered), references=references,
+                                      theme=self._tail._rendered_theme)
         return FrozenMarkdown(blocks=blocks, references=references)
