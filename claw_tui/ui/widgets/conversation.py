@@ -2,9 +2,10 @@
 
 The live answer streams through Textual's MarkdownStream into styled text rendered
 block by block (markdown_text.py). A finished message is frozen into a single
-Static of that text (one widget, selectable and copyable), and past ``MAX_MOUNTED`` entries the oldest widgets
-are unmounted and kept as data, with a line at the top to bring them back: the
-cost of drawing stays flat however long the session gets.
+Static of that text (one widget, selectable and copyable), and past
+``MAX_MOUNTED`` entries the oldest widgets are unmounted and kept as data, with a
+line at the top to bring them back: the cost of drawing stays flat however long
+the session gets.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
-from claw_tui.ui.widgets.markdown_text import FrozenMarkdown, LiveMarkdown
-
 from claw_tui.ui.lazy import ev
+from claw_tui.ui.widgets.markdown_text import FrozenMarkdown, LiveMarkdown
 
 MAX_MOUNTED = 120  # conversation entries kept as widgets; older ones are data until asked for
 SHOW_EARLIER_BATCH = 40
