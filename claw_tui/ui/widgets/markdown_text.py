@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from typing import Any
+from typing import Any, Coroutine
 
 from rich.text import Text
 from textual import events
@@ -244,7 +244,8 @@ class LiveMarkdown(Widget):
     def segments(self) -> list[FrozenMarkdown]:
         return list(self._segments)
 
-    def append(self, markdown: str) -> asyncio.Future[None] | Any:
+    def append(self, markdown: str) -> Coroutine[Any, Any, None]:
+        """Add text; what is returned draws it (MarkdownStream awaits it)."""
         self.source += markdown
         return self._flush()
 
