@@ -61,7 +61,8 @@ class AssistantMessage(Widget):
 
     Textual's MarkdownStream drives a LiveMarkdown (markdown_text.py): finished
     blocks are rendered once into styled text, only the growing one on each flush.
-    Freezing reuses those renderings, so a finished answer does not move.
+    Freezing reuses those renderings, so a finished answer does not move. A live
+    answer starts empty and grows by ``append``; ``text`` is for a frozen one.
     """
 
     def __init__(self, text: str = "", *, frozen: bool = False) -> None:
@@ -76,13 +77,7 @@ class AssistantMessage(Widget):
             yield FrozenMarkdown(self.text)
         else:
             self._live = LiveMarkdown()
-            if self.text:
-                self._live.source = self.text
             yield self._live
-
-    def on_mount(self) -> None:
-        if self._live is not None and self.text:
-            self.call_later(self._live.append, "")  # draws the text it was created with
 
     @property
     def shown_chars(self) -> int:

@@ -309,11 +309,13 @@ class LiveMarkdown(Widget):
         segment.set_blocks(segment.blocks + blocks, references, renderer, keep=keep)
 
     def frozen(self) -> FrozenMarkdown:
-        """The whole answer as one FrozenMarkdown, reusing what is rendered (nothing moves)."""
+        """The whole answer as one FrozenMarkdown, reusing what is rendered (nothing moves).
+        Call after ``finish``."""
         widgets = [*self._segments, self._tail]
         widths = {w.renderings()[0] for w in widgets if w.blocks}
         blocks = [b for w in widgets for b in w.blocks]
-        references = split_blocks(self.source)[1] if "]:" in self.source else ""
+        # The tail's last draw used every definition the answer has (finished and its own).
+        references = self._tail.references
         if len(widths) == 1 and -1 not in widths and all(w.references == references for w in widgets if w.blocks):
             rendered = [t for w in widgets for t in w.renderings()[1]]
             if len(rendered) == len(blocks):
