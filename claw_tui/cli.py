@@ -190,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
 
                 return run_demo(args)
             values = _config_values(args)  # now with the provider just set up
+        from claw_tui.ui import gc_policy
+
+        gc_policy.hold()  # until the engine has loaded behind the first frame (gc_policy.py)
         from claw_tui.ui.app import ClawApp, StartView
 
         try:

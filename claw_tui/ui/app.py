@@ -80,6 +80,16 @@ class AgentPane(Vertical):
         await self.remove()
 
 
+class SideTabs(TabbedContent):
+    """The side pane's tabs: diffs, swarm, background shells."""
+
+    def __init__(self) -> None:
+        super().__init__(id="side-tabs", initial="diffs-tab")
+        self.compose_add_child(TabPane("Diffs", DiffPane(id="diffs"), id="diffs-tab"))
+        self.compose_add_child(TabPane("Swarm", SwarmPane(id="swarm"), id="swarm-tab"))
+        self.compose_add_child(TabPane("Shells", BackgroundShells(id="shells"), id="shells-tab"))
+
+
 def _slash_provider():  # noqa: ANN202 - imported late: commands import the app's types
     from claw_tui.ui.commands import SlashCommandProvider
 
@@ -218,13 +228,9 @@ class ClawApp(App[int]):
             with Vertical(id="left"):
                 yield ConversationView("main", id="conversation")
                 yield Horizontal(id="agent-panes")
-            with TabbedContent(id="side", initial="diffs-tab"):
-                with TabPane("Diffs", id="diffs-tab"):
-                    yield DiffPane(id="diffs")
-                with TabPane("Swarm", id="swarm-tab"):
-                    yield SwarmPane(id="swarm")
-                with TabPane("Shells", id="shells-tab"):
-                    yield BackgroundShells(id="shells")
+            # The side pane's tabs are mounted into it just after the first frame (_mount_side):
+            # they are half the cost of that frame, and the prompt need not wait for them.
+            yield Vertical(id="side")
         yield TodoList(id="todos")
         yield Vertical(id="questions")
         yield ApprovalPanel(id="approval")
@@ -266,11 +272,25 @@ class ClawApp(App[int]):
             self._update_topbar()
             self.query_one("#mode", ModeIndicator).show(self.start.permission_mode)
             self.prompt.focus()
-            # After the first frame is on screen: the import thread holds the interpreter
-            # lock for long stretches and would hold the first paint back with it.
-            self.call_after_refresh(self._load_engine)
+            self.call_after_refresh(self._after_first_frame)
             return
+        await self._mount_side()
         await self._session_built()
+
+    async def _after_first_frame(self) -> None:
+        await self._mount_side()
+        # Only now: the import thread holds the interpreter lock for long stretches and would
+        # hold the first paint (and the side pane's) back with it.
+        self._load_engine()
+
+    async def _mount_side(self) -> None:
+        """The side pane's tabs: diffs, swarm, background shells. Mounted before the engine can
+        publish anything they show."""
+        await self.query_one("#side").mount(SideTabs())
+
+    def _side_tabs(self) -> TabbedContent | None:
+        """The side pane's tabs, or None in the moment before they are mounted."""
+        return next(iter(self.query("#side-tabs").results(TabbedContent)), None)
 
     @work(thread=True, exit_on_error=False, group="engine")
     def _load_engine(self) -> None:
@@ -494,7 +514,7 @@ class ClawApp(App[int]):
 
     def _update_shells_tab(self) -> None:
         running = self.query_one("#shells", BackgroundShells).running
-        tabs = self.query_one("#side", TabbedContent)
+        tabs = self.query_one("#side-tabs", TabbedContent)
         tabs.get_tab("shells-tab").label = f"Shells ({running})" if running else "Shells"
 
     def _alert(self, request: ev.ApprovalRequested) -> None:
@@ -663,7 +683,9 @@ class ClawApp(App[int]):
         side.display = not side.display
 
     def action_next_side_tab(self) -> None:
-        tabs = self.query_one("#side", TabbedContent)
+        tabs = self._side_tabs()
+        if tabs is None:
+            return
         order = ("diffs-tab", "swarm-tab", "shells-tab")
         tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
 
@@ -674,9 +696,8 @@ class ClawApp(App[int]):
             self.screen.maximize(self.focused)
 
     def show_side(self, tab: str) -> None:
-        side = self.query_one("#side", TabbedContent)
-        side.display = True
-        side.active = tab
+        self.query_one("#side").display = True
+        self.query_one("#side-tabs", TabbedContent).active = tab
 
     @on(ToolCallBlock.JumpToDiff)
     def _jump_to_diff(self, message: ToolCallBlock.JumpToDiff) -> None:
@@ -731,8 +752,9 @@ class ClawApp(App[int]):
         return pane
 
     def on_descendant_blur(self) -> None:
-        panes = self.query_one("#agent-panes")
-        if panes.display and not list(self.query(AgentPane)):
+        # Blurs come from dialogs' widgets too, while their screen (without the panes) is shown.
+        panes = next(iter(self.query("#agent-panes")), None)
+        if panes is not None and panes.display and not list(self.query(AgentPane)):
             panes.display = False
 
     @on(SwarmPane.CancelAgent)

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from claw_tui.testing import scenario as sc
 from tests.mcp.conftest import mcp_json, stdio
-from tests.ui.conftest import make_app, wait_for
+from tests.ui.conftest import approval_shown, make_app, wait_for
 
 
 def _shown(app) -> str:
@@ -29,11 +29,10 @@ async def test_mcp_status_reconnect_and_prompt_commands(server, workspace):
     async with app.run_test(size=(160, 40)) as pilot:
         # The workspace is usable at once; the servers come up behind it, and the project's
         # own server waits for the person's approval in the usual approval panel.
-        await wait_for(pilot, lambda: app.approval.current is not None, what="project server approval")
+        await approval_shown(pilot, app, "project server approval")
         request = app.approval.current
         assert request.preview["kind"] == "mcp_server" and request.preview["server"] == "proj"
         assert app.session.mcp.servers["proj"].status == "awaiting approval"
-        await pilot.pause(0.1)
         await pilot.press("a")
         await wait_for(pilot, lambda: app.session.mcp.servers["proj"].status != "awaiting approval",
                        what=f"approval answered (focus: {app.focused})")

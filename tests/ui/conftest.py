@@ -41,6 +41,11 @@ async def wait_for(pilot, condition, timeout: float = 10.0, what: str = "conditi
     await asyncio.sleep(0)
 
 
+async def approval_shown(pilot, app, what: str = "approval") -> None:
+    """Until an approval is on screen as a person sees it: shown, and holding the keys."""
+    await wait_for(pilot, lambda: app.approval.current is not None and app.focused is app.approval, what=what)
+
+
 @pytest.fixture
 def app_factory(server: ScriptedModelServer, workspace: Path):
     def factory(**kwargs: Any):

@@ -22,7 +22,7 @@ from claw_tui.ui.widgets.conversation import (
     UserMessage,
 )
 
-from .conftest import wait_for
+from .conftest import approval_shown, wait_for
 
 
 def _text_of(widget) -> str:
@@ -108,7 +108,7 @@ async def test_deny_and_escape_tell_the_model(app_factory, server, workspace):
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await app.submit("clean")
-        await wait_for(pilot, lambda: app.approval.current is not None, what="first approval")
+        await approval_shown(pilot, app, "first approval")
         assert app.approval.current.preview == {"kind": "command", "command": "rm -rf build",
                                                 "cwd": str(workspace)} or \
             app.approval.current.preview["command"] == "rm -rf build"
@@ -135,7 +135,7 @@ async def test_always_allow_saves_a_rule_and_session_allow_stops_asking(app_fact
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await app.submit("run it")
-        await wait_for(pilot, lambda: app.approval.current is not None, what="approval")
+        await approval_shown(pilot, app, "approval")
         await pilot.press("a")
         await wait_for(pilot, lambda: not app.session.agent.busy, what="turn end")
         saved = json.loads((workspace / ".claw" / "settings.local.json").read_text())
@@ -159,7 +159,7 @@ async def test_hunk_by_hunk_approval_writes_only_the_kept_hunks(app_factory, ser
     app = app_factory()
     async with app.run_test(size=(140, 50)) as pilot:
         await app.submit("change two lines")
-        await wait_for(pilot, lambda: app.approval.current is not None, what="approval")
+        await approval_shown(pilot, app, "approval")
         diff = app.approval._diff
         assert diff is not None and len(diff.hunks) == 2
         await pilot.press("]")  # to the second hunk
@@ -315,7 +315,7 @@ async def test_the_demo_task_done_whole_in_the_workspace(workspace):
                       provider=make_provider("anthropic", base_url=srv.base_url, api_key="k"))
         async with app.run_test(size=(160, 45)) as pilot:
             for tool in ("Edit", "Bash"):
-                await wait_for(pilot, lambda: app.approval.current is not None, what=f"{tool} approval")
+                await approval_shown(pilot, app, f"{tool} approval")
                 assert app.approval.current.tool == tool
                 await wait_for(pilot, lambda: app.focused is app.approval, what="focus")
                 await pilot.press("y")

@@ -11,7 +11,7 @@ from claw_tui.clipboard import copy_native
 from claw_tui.testing import scenario as sc
 from claw_tui.ui.widgets.conversation import AssistantMessage, CommandOutput, FrozenMarkdown, NoticeLine
 
-from .conftest import wait_for
+from .conftest import approval_shown, wait_for
 from .test_app import _text_of
 
 ANSWER = """Two ways to do it.
@@ -94,8 +94,7 @@ async def test_keys_are_remapped_from_settings_and_shown_as_mapped(app_factory, 
         await pilot.press("f3")
         assert side.display
         await app.submit("write a.txt")
-        await wait_for(pilot, lambda: app.approval.current is not None, what="approval")
-        await wait_for(pilot, lambda: app.focused is app.approval, what="focus")
+        await approval_shown(pilot, app, "approval")
         keys = str(app.approval.query_one(".approval-keys").render())
         assert keys.startswith("o allow once")
         await pilot.press("y")  # the default key no longer decides
@@ -157,10 +156,10 @@ async def test_zooming_the_diffs_pane_shows_both_sides_of_a_split_diff(app_facto
     async with app.run_test(size=(150, 44)) as pilot:
         app.diffs.add_change(FileChange(path=f"{workspace}/g.py", before="a = 1\n", after="a = 2\n", by="agent",
                                         turn=1))
-        app.query_one("#side").focus()
+        app.query_one("#side-tabs").focus()
         app.diffs.layout_mode = "split"
         app.diffs.view.layout_mode = "split"
-        app.screen.maximize(app.query_one("#side"))
+        app.screen.maximize(app.query_one("#side-tabs"))
         await pilot.pause(0.2)
         view = app.diffs.view
         assert view.size.width <= 150
@@ -189,9 +188,9 @@ async def test_the_task_list_and_background_shells_are_shown(app_factory, server
         assert todos.display and not todos.has_class("-empty")
         shells = app.query_one("#shells")
         assert shells.running == 1
-        assert str(app.query_one("#side").get_tab("shells-tab").label) == "Shells (1)"
+        assert str(app.query_one("#side-tabs").get_tab("shells-tab").label) == "Shells (1)"
         await pilot.press("ctrl+t", "ctrl+t")
-        assert app.query_one("#side").active == "shells-tab"
+        assert app.query_one("#side-tabs").active == "shells-tab"
         registry = app.session.ctx.background
         shell = registry.running()[0]
     # Closing claw killed the background shell.
@@ -260,8 +259,7 @@ async def test_a_plan_is_approved_once_and_never_saved_as_a_rule(app_factory, se
     app = app_factory(permission_mode="plan")
     async with app.run_test(size=(140, 44)) as pilot:
         await app.submit("plan the fix")
-        await wait_for(pilot, lambda: app.approval.current is not None, what="plan approval")
-        await wait_for(pilot, lambda: app.focused is app.approval, what="focus")
+        await approval_shown(pilot, app, "plan approval")
         keys = str(app.approval.query_one(".approval-keys").render())
         assert "approve the plan" in keys and "always" not in keys
         screen = app.export_screenshot().replace("&#160;", " ")
@@ -344,6 +342,48 @@ async def test_the_first_frame_comes_before_the_engine_and_early_typing_is_kept(
     assert server.received[0].last_user_text == "hi there"
 
 
+async def test_the_side_pane_follows_the_first_frame_in_its_reserved_place(server, workspace):
+    """The prompt does not wait for the side pane's tabs: they come after the first frame, into
+    space that frame kept for them (nothing moves), and before the engine starts loading."""
+    from claw_tui.config import RunConfig
+    from claw_tui.providers import make_provider
+    from claw_tui.ui.app import ClawApp
+
+    cfg = RunConfig(cwd=workspace, model="claude-sonnet-5-5", provider="anthropic", base_url=server.base_url,
+                    watch=False)
+    app = ClawApp(cfg, provider=make_provider("anthropic", base_url=server.base_url, api_key="k"),
+                  trusted=True, defer_engine=True)
+    original_mount, original_load = ClawApp._mount_side, ClawApp._load_engine
+    seen: dict[str, object] = {}
+
+    async def mount(self) -> None:
+        # What the first frame showed: the prompt with the keys, the side pane's place empty.
+        seen["before"] = (self.focused is self.prompt, len(self.query("#side-tabs")), self.ready,
+                          self.query_one("#side").region, self.query_one("#conversation").region)
+        self.action_next_side_tab()  # Ctrl+T this early: nothing to switch, and no error
+        await original_mount(self)
+
+    def load(self) -> None:
+        seen["tabs when the engine loads"] = len(self.query("#side-tabs"))
+        original_load(self)
+
+    ClawApp._mount_side, ClawApp._load_engine = mount, load  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.ready, what="the engine")
+            focused, tabs, ready, side, conversation = seen["before"]
+            assert focused and tabs == 0 and not ready
+            assert side.width >= 40 and conversation.width > 0
+            assert seen["tabs when the engine loads"] == 1
+            assert app.query_one("#side-tabs").active == "diffs-tab"
+            # Nothing moved when the tabs came.
+            assert (app.query_one("#side").region, app.query_one("#conversation").region) == (side, conversation)
+            await pilot.press("ctrl+t")
+            assert app.query_one("#side-tabs").active == "swarm-tab"
+    finally:
+        ClawApp._mount_side, ClawApp._load_engine = original_mount, original_load  # type: ignore[method-assign]
+
+
 def test_a_bad_setting_found_while_the_engine_loads_exits_with_the_message(tmp_path, monkeypatch):
     """The same words and exit code as without the deferred start."""
     import subprocess
@@ -363,7 +403,7 @@ async def test_the_approval_prompt_says_why_it_asks(app_factory, server, workspa
     app = app_factory(permission_mode="acceptEdits")
     async with app.run_test(size=(160, 44)) as pilot:
         await app.submit("loosen the rules")
-        await wait_for(pilot, lambda: app.approval.current is not None, what="approval")
+        await approval_shown(pilot, app, "approval")
         title = str(app.approval.query_one(".approval-title").render())
         assert "why:" in title and "protected" in title.lower()
         await pilot.press("n")

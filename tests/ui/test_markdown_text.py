@@ -170,6 +170,41 @@ asyncio.run(main())
     assert out.stdout.split("\n")[:2] == ["False 700 False", "True 10000 True"]
 
 
+def test_the_claw_command_collects_no_garbage_until_the_engine_has_loaded(tmp_path):
+    # The claw command itself (cli.main), its app run headless in a child process.
+    script = r"""
+import asyncio, gc, sys
+from claw_tui import cli
+from claw_tui.ui import app as app_module
+
+seen = []
+
+def run(self):
+    async def drive():
+        async with self.run_test() as pilot:
+            seen.append(("first frame", gc.isenabled()))
+            while not self.ready:
+                await pilot.pause(0.05)
+            await pilot.pause(0.1)
+            seen.append(("engine loaded", gc.isenabled(), gc.get_threshold()[0], gc.get_freeze_count() > 0))
+    asyncio.run(drive())
+    return 0
+
+app_module.ClawApp.run = run
+seen.append(("before", gc.isenabled()))
+cli.main(["--cwd", sys.argv[1], "--trust"])
+print(seen)
+"""
+    (tmp_path / "cfg").mkdir()
+    env = {"CLAW_CONFIG_DIR": str(tmp_path / "cfg"), "CLAW_DATA_DIR": str(tmp_path / "cfg"), "PATH": "/usr/bin:/bin",
+           "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str([("before", True), ("first frame", False),
+                                      ("engine loaded", True, 10000, True)])
+
+
 async def test_code_in_answers_follows_a_switch_between_dark_and_light(app_factory):
     app = app_factory()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -97,7 +97,7 @@ def test_split_diff_zoomed(snap_compare, server, tmp_path: Path):
         app.diffs.layout_mode = "split"
         await pilot.pause(0.1)
         app.diffs.view.layout_mode = "split"
-        app.screen.maximize(app.query_one("#side"))
+        app.screen.maximize(app.query_one("#side-tabs"))
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(150, 30), run_before=run_before)
