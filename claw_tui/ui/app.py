@@ -19,24 +19,23 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static
 
 from claw_tui import __version__
-from claw_tui.diffing import FileChange
 from claw_tui.ui.lazy import ev
 from claw_tui.ui.widgets.approval import ApprovalPanel
 from claw_tui.ui.widgets.conversation import CommandOutput, ConversationView, NoticeLine, ToolCallBlock
-from claw_tui.ui.widgets.diff_pane import DiffPane
 from claw_tui.ui.widgets.prompt import PromptInput
 from claw_tui.ui.widgets.question import QuestionPrompt
 from claw_tui.ui.widgets.status import CostMeter, ModeIndicator
-from claw_tui.ui.widgets.shells import BackgroundShells
-from claw_tui.ui.widgets.swarm import SwarmPane
 from claw_tui.ui.widgets.todos import TodoList
 
 if TYPE_CHECKING:
     from claw_tui.config import RunConfig
     from claw_tui.providers.base import Provider
+    from claw_tui.ui.widgets.diff_pane import DiffPane
+    from claw_tui.ui.widgets.side import SideTabs
+    from claw_tui.ui.widgets.swarm import SwarmPane
 
 
 @dataclass(frozen=True)
@@ -80,16 +79,6 @@ class AgentPane(Vertical):
         await self.remove()
 
 
-class SideTabs(TabbedContent):
-    """The side pane's tabs: diffs, swarm, background shells."""
-
-    def __init__(self) -> None:
-        super().__init__(id="side-tabs", initial="diffs-tab")
-        self.compose_add_child(TabPane("Diffs", DiffPane(id="diffs"), id="diffs-tab"))
-        self.compose_add_child(TabPane("Swarm", SwarmPane(id="swarm"), id="swarm-tab"))
-        self.compose_add_child(TabPane("Shells", BackgroundShells(id="shells"), id="shells-tab"))
-
-
 def _slash_provider():  # noqa: ANN202 - imported late: commands import the app's types
     from claw_tui.ui.commands import SlashCommandProvider
 
@@ -105,6 +94,9 @@ THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
 
 def remappable_classes() -> list[type]:
     """Every class whose bindings settings may remap (see claw_tui.ui.keymap)."""
+    from claw_tui.ui.widgets.diff_pane import DiffPane
+    from claw_tui.ui.widgets.swarm import SwarmPane
+
     return [ClawApp, AgentPane, ApprovalPanel, DiffPane, SwarmPane, ToolCallBlock]
 
 
@@ -213,7 +205,9 @@ class ClawApp(App[int]):
                 problems.append(
                     f"theme {theme!r} is not a theme; use dark, light or a theme name from Ctrl+P → Change theme "
                     f"(e.g. {', '.join(sorted(self.available_themes)[:4])})")
-        keymap, errors = check_keymap(settings.keybindings, binding_ids(remappable_classes()))
+        keymap, errors = {}, []
+        if settings.keybindings:  # (the known ids need the side pane's classes: loaded only then)
+            keymap, errors = check_keymap(settings.keybindings, binding_ids(remappable_classes()))
         problems.extend(errors)
         if report:
             self.startup_problems.extend(problems)
@@ -246,13 +240,14 @@ class ClawApp(App[int]):
     def conversation(self) -> ConversationView:
         return self.query_one("#conversation", ConversationView)
 
+    # The side pane's widgets, by id: their classes load with the side pane, after the first frame.
     @property
     def diffs(self) -> DiffPane:
-        return self.query_one("#diffs", DiffPane)
+        return self.query_one("#diffs")  # type: ignore[return-value]
 
     @property
     def swarm(self) -> SwarmPane:
-        return self.query_one("#swarm", SwarmPane)
+        return self.query_one("#swarm")  # type: ignore[return-value]
 
     @property
     def approval(self) -> ApprovalPanel:
@@ -286,11 +281,13 @@ class ClawApp(App[int]):
     async def _mount_side(self) -> None:
         """The side pane's tabs: diffs, swarm, background shells. Mounted before the engine can
         publish anything they show."""
+        from claw_tui.ui.widgets.side import SideTabs
+
         await self.query_one("#side").mount(SideTabs())
 
-    def _side_tabs(self) -> TabbedContent | None:
+    def _side_tabs(self) -> SideTabs | None:
         """The side pane's tabs, or None in the moment before they are mounted."""
-        return next(iter(self.query("#side-tabs").results(TabbedContent)), None)
+        return next(iter(self.query("#side-tabs")), None)  # type: ignore[return-value]
 
     @work(thread=True, exit_on_error=False, group="engine")
     def _load_engine(self) -> None:
@@ -441,10 +438,12 @@ class ClawApp(App[int]):
                 self.query_one("#todos", TodoList).update_todos(event.todos)  # type: ignore[attr-defined]
             return
         if kind in (ev.BackgroundShellStarted, ev.BackgroundShellFinished):
-            self.query_one("#shells", BackgroundShells).handle(event)
+            self.query_one("#shells").handle(event)  # type: ignore[attr-defined]
             self._update_shells_tab()
             return
         if kind is ev.FileChanged:
+            from claw_tui.diffing import FileChange
+
             e: ev.FileChanged = event  # type: ignore[assignment]
             self.diffs.add_change(FileChange(path=e.path, before=e.before, after=e.after, by=e.by, turn=self.turn,
                                              agent_id=e.agent_id, call_id=e.call_id, tool=e.tool))
@@ -513,9 +512,7 @@ class ClawApp(App[int]):
             self.prompt.focus()
 
     def _update_shells_tab(self) -> None:
-        running = self.query_one("#shells", BackgroundShells).running
-        tabs = self.query_one("#side-tabs", TabbedContent)
-        tabs.get_tab("shells-tab").label = f"Shells ({running})" if running else "Shells"
+        self._side_tabs().show_shell_count(self.query_one("#shells").running)  # type: ignore[union-attr,attr-defined]
 
     def _alert(self, request: ev.ApprovalRequested) -> None:
         """A terminal bell and a desktop notification (OSC 9 and OSC 777) when an approval waits."""
@@ -684,10 +681,8 @@ class ClawApp(App[int]):
 
     def action_next_side_tab(self) -> None:
         tabs = self._side_tabs()
-        if tabs is None:
-            return
-        order = ("diffs-tab", "swarm-tab", "shells-tab")
-        tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
+        if tabs is not None:
+            tabs.next_tab()
 
     def action_maximize_focused(self) -> None:
         if self.screen.maximized is not None:
@@ -697,7 +692,7 @@ class ClawApp(App[int]):
 
     def show_side(self, tab: str) -> None:
         self.query_one("#side").display = True
-        self.query_one("#side-tabs", TabbedContent).active = tab
+        self.query_one("#side-tabs").active = tab  # type: ignore[attr-defined]
 
     @on(ToolCallBlock.JumpToDiff)
     def _jump_to_diff(self, message: ToolCallBlock.JumpToDiff) -> None:
@@ -712,8 +707,7 @@ class ClawApp(App[int]):
 
             self.push_screen(DiffScreen(str(display.get("path", "")), display.get("before"), display.get("after")))
 
-    @on(DiffPane.JumpToCall)
-    def _jump_to_call(self, message: DiffPane.JumpToCall) -> None:
+    def on_diff_pane_jump_to_call(self, message: DiffPane.JumpToCall) -> None:
         if not self.conversation.scroll_to_call(message.call_id):
             for pane in self.query(AgentPane):
                 if pane.conversation.scroll_to_call(message.call_id):
@@ -728,8 +722,7 @@ class ClawApp(App[int]):
         if not self.approval.queue:
             self.prompt.focus()
 
-    @on(SwarmPane.OpenAgent)
-    async def _open_agent(self, message: SwarmPane.OpenAgent) -> None:
+    async def on_swarm_pane_open_agent(self, message: SwarmPane.OpenAgent) -> None:
         await self.open_agent_pane(message.agent_id, message.name)
 
     async def open_agent_pane(self, agent_id: str, name: str) -> AgentPane:
@@ -757,8 +750,7 @@ class ClawApp(App[int]):
         if panes is not None and panes.display and not list(self.query(AgentPane)):
             panes.display = False
 
-    @on(SwarmPane.CancelAgent)
-    def _cancel_agent(self, message: SwarmPane.CancelAgent) -> None:
+    def on_swarm_pane_cancel_agent(self, message: SwarmPane.CancelAgent) -> None:
         if not self.session.cancel_agent(message.agent_id):
             self.notify(f"{message.agent_id} is not running.", severity="warning")
 

@@ -10,7 +10,7 @@ results from the approved hunks, so what is written is what was approved.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,10 +19,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from claw_tui.diffing import apply_hunks, hunk_text
 from claw_tui.ui.lazy import ev
 from claw_tui.ui.keymap import display_key
-from claw_tui.ui.widgets.diff_view import DiffView
+
+if TYPE_CHECKING:
+    from claw_tui.ui.widgets.diff_view import DiffView
 
 
 def key_line(panel: ApprovalPanel, with_hunks: bool, with_scopes: bool = True) -> Text:
@@ -162,6 +163,8 @@ class ApprovalPanel(Vertical, can_focus=True):
             if preview.get("note"):
                 out.append(Static(Text(str(preview["note"]), style="yellow")))
         elif kind == "diff":
+            from claw_tui.ui.widgets.diff_view import DiffView  # on first use: not needed for the first frame
+
             # A change whose hunks cannot stand alone (a notebook's JSON) is approved whole.
             self._diff = DiffView(preview.get("path", "?"), preview.get("before"), preview.get("after"),
                                   selectable=bool(preview.get("partial", True)), classes="approval-diff")
@@ -216,6 +219,8 @@ class ApprovalPanel(Vertical, can_focus=True):
             if not diff.accepted_hunks:
                 self._resolve(ev.ApprovalDecision(allow=False, message="the user refused every hunk of this change"))
                 return
+            from claw_tui.diffing import apply_hunks, hunk_text
+
             preview = req.preview or {}
             content = apply_hunks(preview.get("before"), preview.get("after"), set(diff.accepted_hunks))
             refused = tuple(hunk_text(h) for h in diff.hunks if h.index not in diff.accepted_hunks)

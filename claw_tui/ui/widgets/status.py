@@ -7,7 +7,14 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from claw_tui.ui.widgets.swarm import fmt_tokens
+
+def fmt_tokens(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 1000:
+        return f"{n / 1000:.1f}k"
+    return str(n)
+
 
 MODE_LABEL = {
     "default": ("ask before edits and commands", "dim"),

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from claw_tui.ui.lazy import ev
+from claw_tui.ui.widgets.status import fmt_tokens
 
 STATE_STYLE = {
     "starting": "dim",
@@ -49,14 +50,6 @@ class AgentRow:
     @property
     def elapsed(self) -> float:
         return (self.ended or time.monotonic()) - self.started
-
-
-def fmt_tokens(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}M"
-    if n >= 1000:
-        return f"{n / 1000:.1f}k"
-    return str(n)
 
 
 class SwarmPane(Vertical):
