@@ -141,6 +141,29 @@ async def test_the_view_follows_a_long_answer_until_the_person_scrolls_up(app_fa
         assert conv.scroll_y == conv.max_scroll_y
 
 
+async def test_answers_scrolled_out_of_the_conversation_are_freed(app_factory):
+    """An answer unmounted (archived past MAX_MOUNTED, or /clear) leaves memory: a theme
+    subscription that held every answer ever shown grew 2,000 messages to 330 MB."""
+    import gc
+    import weakref
+
+    app = app_factory()
+    async with app.run_test(size=(100, 30)) as pilot:
+        conv = app.conversation
+        await conv.add(AssistantMessage(SAMPLE, frozen=True))
+        await pilot.pause(0.1)
+        frozen = conv.query(FrozenMarkdown).last()
+        assert frozen.rendered_lines > 0
+        gone = weakref.ref(frozen)
+        del frozen
+        await conv.clear()
+        await pilot.pause(0.5)
+        await conv.add(AssistantMessage("next", frozen=True))  # the screen lays out and paints again
+        await pilot.pause(0.5)
+        gc.collect()
+        assert gone() is None
+
+
 def test_the_claw_command_tunes_the_garbage_collector(tmp_path):
     # In a child process: a frozen generation outlives the app, which a test process must not keep.
     script = r"""
