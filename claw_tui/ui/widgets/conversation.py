@@ -28,8 +28,8 @@ from claw_tui.ui.lazy import ev
 from claw_tui.ui.widgets.markdown_text import FrozenMarkdown, LiveMarkdown
 
 # Conversation entries kept as widgets; older ones are data until asked for. Every frame of a
-# followed stream lays out and maps every mounted widget: with 120, a frame cost ~3× an empty
-# conversation's, with 60 ~1.8× (benchmarks/RESULTS.md).
+# followed stream lays out and maps every mounted widget: with 120, a frame cost ~2.5× an empty
+# conversation's, with 60 ~1.5× (benchmarks/RESULTS.md).
 MAX_MOUNTED = 60
 SHOW_EARLIER_BATCH = 40
 MAX_TOOL_OUTPUT = 200_000  # characters of a tool's output kept for the expanded view
