@@ -303,19 +303,26 @@ async def test_an_agent_pane_opened_mid_stream_keeps_the_order(app_factory):
         assert len(pane.conversation.query(AssistantMessage)) == 1
 
 
-async def test_the_first_frame_comes_before_the_engine_and_early_typing_is_kept(server, workspace):
-    """claw draws its prompt before the engine has loaded; what is sent meanwhile waits and goes out."""
-    import asyncio
-
+def _claw_as_started(server, workspace):  # noqa: ANN202
+    """The app as the claw command starts it: first frame first, the engine loaded behind it."""
     from claw_tui.config import RunConfig
     from claw_tui.providers import make_provider
     from claw_tui.ui.app import ClawApp
 
-    server.add(sc.text("Hello from the model."))
     cfg = RunConfig(cwd=workspace, model="claude-sonnet-5-5", provider="anthropic", base_url=server.base_url,
                     watch=False)
-    app = ClawApp(cfg, provider=make_provider("anthropic", base_url=server.base_url, api_key="k"),
-                  trusted=True, defer_engine=True)
+    return ClawApp(cfg, provider=make_provider("anthropic", base_url=server.base_url, api_key="k"),
+                   trusted=True, defer_engine=True)
+
+
+async def test_the_first_frame_comes_before_the_engine_and_early_typing_is_kept(server, workspace):
+    """claw draws its prompt before the engine has loaded; what is sent meanwhile waits and goes out."""
+    import asyncio
+
+    from claw_tui.ui.app import ClawApp
+
+    server.add(sc.text("Hello from the model."))
+    app = _claw_as_started(server, workspace)
     release = asyncio.Event()
     original = ClawApp._engine_loaded
 
@@ -345,14 +352,9 @@ async def test_the_first_frame_comes_before_the_engine_and_early_typing_is_kept(
 async def test_the_side_pane_follows_the_first_frame_in_its_reserved_place(server, workspace):
     """The prompt does not wait for the side pane's tabs: they come after the first frame, into
     space that frame kept for them (nothing moves), and before the engine starts loading."""
-    from claw_tui.config import RunConfig
-    from claw_tui.providers import make_provider
     from claw_tui.ui.app import ClawApp
 
-    cfg = RunConfig(cwd=workspace, model="claude-sonnet-5-5", provider="anthropic", base_url=server.base_url,
-                    watch=False)
-    app = ClawApp(cfg, provider=make_provider("anthropic", base_url=server.base_url, api_key="k"),
-                  trusted=True, defer_engine=True)
+    app = _claw_as_started(server, workspace)
     original_mount, original_load = ClawApp._mount_side, ClawApp._load_engine
     seen: dict[str, object] = {}
 
