@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from claw_tui.ui.lazy import ev
-from claw_tui.ui.widgets.markdown_text import FrozenMarkdown, LiveMarkdown
+from claw_tui.ui.widgets.markdown_text import FrozenMarkdown, LiveMarkdown, laid_out_virtual_size
 
 # Conversation entries kept as widgets; older ones are data until asked for. Every frame of a
 # followed stream lays out and maps every mounted widget: with 120, a frame cost ~2.5× an empty
@@ -67,6 +67,8 @@ class AssistantMessage(Widget):
     Freezing reuses those renderings, so a finished answer does not move. A live
     answer starts empty and grows by ``append``; ``text`` is for a frozen one.
     """
+
+    virtual_size = laid_out_virtual_size()
 
     def __init__(self, text: str = "", *, frozen: bool = False) -> None:
         super().__init__(classes="assistant-message")
@@ -281,6 +283,7 @@ class ConversationView(VerticalScroll):
     """Draws the events of one agent. The app hands it every event of that agent."""
 
     BINDINGS = [Binding("ctrl+up", "show_earlier", "Earlier messages", show=False)]
+    virtual_size = laid_out_virtual_size()
 
     def __init__(self, agent_id: str = "main", **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -19,16 +19,39 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+from dataclasses import dataclass
 from typing import Any, Coroutine
 
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
 SEGMENT_LINES = 40
+# A fast stream is drawn at most this often: MarkdownStream gathers what arrives meanwhile.
 FLUSHES_PER_SECOND = 15
+# And no more often than leaves the loop this share of its time for drawing the stream: each
+# flush (the drawing here and the layout and paint it causes) costs 10-15 ms on a fast machine
+# and 40-50 ms on a slow one, and a key that arrives during one waits for it. A slow machine
+# draws the stream less often (down to MIN_FLUSHES_PER_SECOND) and keeps answering keys.
+DRAW_SHARE = 1 / 3
+MIN_FLUSHES_PER_SECOND = 4
+
+
+def laid_out_virtual_size() -> Reactive[Size]:
+    """A ``virtual_size`` for widgets that grow with a streamed answer.
+
+    Textual sets a widget's virtual size while it lays the screen out, from that layout; its
+    default reactive (layout=True) then asks for another layout of the whole screen, which
+    finds nothing to change. For the answer, its container and the conversation that was a
+    second full layout and repaint after every flush (~30-40% of the frames' time while
+    streaming, benchmarks/RESULTS.md). A scrollbar that appears or goes still asks for
+    its own layout (show_vertical_scrollbar).
+    """
+    return Reactive(Size(0, 0), layout=False, repaint=False)
 
 
 def code_theme(widget: Widget) -> str:
@@ -132,12 +155,51 @@ def render_markdown(source: str, width: int, theme: str) -> Text:
     return join_blocks([renderer.render(p, references) for p in parts])
 
 
+@dataclass
+class FlushPlan:
+    """What one flush of a live answer shows, worked out away from the loop (prepare_flush)."""
+
+    finished: list[str]  # blocks that another block now follows: nothing can change them
+    finished_lines: int  # source lines they take
+    finished_rendered: list[Text] | None
+    tail: list[str]  # the block still growing (none, or one)
+    tail_rendered: list[Text] | None
+    references: str  # the link reference definitions the blocks were rendered with
+    new_definitions: list[str]  # definitions in the finished blocks, known from now on
+
+
+def prepare_flush(open_text: str, known_definitions: tuple[str, ...], renderer: BlockRenderer | None) -> FlushPlan:
+    """Parse the answer's open text (after its finished blocks) and render its blocks.
+
+    Pure, and run in a worker thread: it touches no widget (``renderer`` has its own console).
+    """
+    parts, definitions = _split(open_text)
+    finished, tail = parts[:-1], parts[-1:]
+    finished_lines = sum(len(source_lines(p)) for p in finished)
+    # A definition in a finished block stays known (a later block may use it); one in the
+    # growing block may still be half written ("[x]: https://exa"), so it is used for this
+    # flush only.
+    new = []
+    for line, definition in definitions:
+        if line < finished_lines and definition not in known_definitions and definition not in new:
+            new.append(definition)
+    references = "".join(known_definitions) + "".join(new) + "".join(
+        d for line, d in definitions if line >= finished_lines)
+
+    def render(blocks: list[str]) -> list[Text] | None:
+        return None if renderer is None else [renderer.render(b, references) for b in blocks]
+
+    return FlushPlan(finished, finished_lines, render(finished), tail, render(tail), references, new)
+
+
 class FrozenMarkdown(Static):
     """Markdown shown as styled text, kept as its blocks' sources and renderings.
 
     Rendered again only when the width changes; blocks can be added (a live answer's
     segments grow), and only the new ones are rendered.
     """
+
+    virtual_size = laid_out_virtual_size()
 
     def __init__(self, source: str = "", *, blocks: list[str] | None = None,
                  rendered: tuple[int, list[Text]] | None = None, references: str = "",
@@ -193,18 +255,27 @@ class FrozenMarkdown(Static):
         self.update(join_blocks(self._rendered))
 
     def set_blocks(self, blocks: list[str], references: str, renderer: BlockRenderer | None,
-                   keep: int = 0) -> None:
-        """Show ``blocks``; the first ``keep`` are the ones shown now (their renderings are reused)."""
+                   keep: int = 0, rendered: list[Text] | None = None) -> None:
+        """Show ``blocks``; the first ``keep`` are the ones shown now (their renderings are
+        reused); ``rendered``, if given, are the rest already rendered by ``renderer``."""
         self.blocks = list(blocks)
         if references != self.references:
-            self.references, keep = references, 0
-        if renderer is None or renderer.width != self._rendered_width:
+            self.references = references
+            if keep:  # any block may use the new definition: all are rendered again
+                keep, rendered = 0, None
+        fits = renderer is not None and renderer.width == (self.size.width or renderer.width) and (
+            not keep or renderer.width == self._rendered_width)
+        if not fits:
             self._rendered_width = -1  # the next Resize renders them all
             self._rendered = []
             if self.size.width:
                 self._render_at(self.size.width)
             return
-        self._rendered = self._rendered[:keep] + [renderer.render(b, references) for b in blocks[keep:]]
+        assert renderer is not None
+        if rendered is None:
+            rendered = [renderer.render(b, references) for b in blocks[keep:]]
+        self._rendered = self._rendered[:keep] + rendered
+        self._rendered_width = renderer.width
         self._rendered_theme = renderer.theme
         self.update(join_blocks(self._rendered))
 
@@ -230,6 +301,7 @@ class LiveMarkdown(Widget):
     DEFAULT_CSS = """
     LiveMarkdown { height: auto; }
     """
+    virtual_size = laid_out_virtual_size()
 
     def __init__(self) -> None:
         super().__init__()
@@ -239,7 +311,7 @@ class LiveMarkdown(Widget):
         self._segments: list[FrozenMarkdown] = []
         self._tail = FrozenMarkdown(blocks=[])
         self.lock = asyncio.Lock()
-        self._last_flush = 0.0
+        self._next_flush = 0.0  # time.monotonic() before which no flush starts
         self._definitions: list[str] = []  # link reference definitions in finished blocks
 
     def compose(self) -> ComposeResult:
@@ -260,14 +332,27 @@ class LiveMarkdown(Widget):
 
     async def _flush(self) -> None:
         async with self.lock:
-            # Every flush lays out and redraws the followed view; a fast stream is drawn at
-            # most FLUSHES_PER_SECOND times a second (MarkdownStream gathers what arrives
-            # meanwhile), so the loop stays free for keys. After a pause it draws at once.
-            wait = self._last_flush + 1 / FLUSHES_PER_SECOND - time.monotonic()
-            if wait > 0:
+            # After a pause the text is drawn at once; in a fast stream, when its pace allows
+            # (_paced), and what arrives meanwhile is drawn together.
+            # (_paced may move the time on while this waits: looked at again after each wait.)
+            while (wait := self._next_flush - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
-            self._last_flush = time.monotonic()
+            started, cpu = time.monotonic(), time.process_time()
+            self._next_flush = started + 1 / FLUSHES_PER_SECOND
             await self.draw()
+            self.call_after_refresh(self._paced, started, cpu)
+
+    def _paced(self, started: float, cpu: float) -> None:
+        """Space the next flush by what this one cost, once its layout and paint are done.
+
+        The cost is the process's CPU time since the flush began: its parsing and rendering
+        (in a worker thread, but holding the GIL the loop needs), the layout and paint it
+        caused, and whatever else the loop had to do meanwhile (keys, the engine), which is
+        load the next flush should also leave room for. Waiting is not counted.
+        """
+        cost = time.process_time() - cpu
+        interval = min(max(1 / FLUSHES_PER_SECOND, cost / DRAW_SHARE), 1 / MIN_FLUSHES_PER_SECOND)
+        self._next_flush = max(self._next_flush, started + interval)
 
     async def finish(self) -> None:
         """Draw everything that has arrived now, without the pacing wait (the answer ended)."""
@@ -275,43 +360,46 @@ class LiveMarkdown(Widget):
             await self.draw()
 
     async def draw(self) -> None:
-        """Draw what has arrived: the work of one flush (the lock held)."""
+        """Draw what has arrived: the work of one flush (the lock held).
+
+        Parsing and rendering run in a worker thread (they are pure: prepare_flush): a flush
+        of a fast stream renders for 10-60 ms, and a key that arrived meanwhile waited for
+        all of it; the loop now answers it between the thread's turns with the GIL. The
+        widgets are updated here, on the loop.
+        """
         source = self.source
         if len(source) == self.shown:
             return
         lines = source_lines(source)
         open_text = "".join(lines[self._finished_lines:])
-        parts, definitions = _split(open_text)
-        finished_lines = sum(len(source_lines(p)) for p in parts[:-1])
-        # A definition in a finished block stays known (a later block may use it); one in
-        # the growing block may still be half written ("[x]: https://exa"), so it is used
-        # for this flush only.
-        for line, definition in definitions:
-            if line < finished_lines and definition not in self._definitions:
-                self._definitions.append(definition)
-        references = "".join(self._definitions) + "".join(
-            d for line, d in definitions if line >= finished_lines)
-        renderer = self._renderer()
-        if len(parts) > 1:
-            finished = parts[:-1]
-            await self._add_finished(finished, references, renderer)
-            self._finished_lines += finished_lines
-            parts = parts[-1:]
-        self._tail.set_blocks(parts, references, renderer)
+        renderer = self._renderer()  # on the loop: it reads the widgets' sizes and the app's theme
+        plan = await asyncio.to_thread(prepare_flush, open_text, tuple(self._definitions), renderer)
+        self._definitions.extend(plan.new_definitions)
+        if plan.finished:
+            await self._add_finished(plan, renderer)
+            self._finished_lines += plan.finished_lines
+        self._tail.set_blocks(plan.tail, plan.references, renderer, rendered=plan.tail_rendered)
         if self._segments:
-            self._tail.set_class(bool(parts), "continued")
+            self._tail.set_class(bool(plan.tail), "continued")
         self.shown = len(source)
 
-    async def _add_finished(self, blocks: list[str], references: str, renderer: BlockRenderer | None) -> None:
+    async def _add_finished(self, plan: FlushPlan, renderer: BlockRenderer | None) -> None:
         segment = self._segments[-1] if self._segments else None
         if segment is None or segment.rendered_lines >= SEGMENT_LINES:
-            segment = FrozenMarkdown(blocks=[])
+            # Rendered before it is mounted, at the tail's width (the same as its own): drawn
+            # in the layout that places it, not again on its first Resize one frame later.
+            rendered = None if renderer is None or plan.finished_rendered is None else (
+                renderer.width, plan.finished_rendered)
+            segment = FrozenMarkdown(blocks=plan.finished, rendered=rendered, references=plan.references,
+                                     theme=None if renderer is None else renderer.theme)
             if self._segments:
                 segment.add_class("continued")
             self._segments.append(segment)
             await self.mount(segment, before=self._tail)
+            return
         keep = len(segment.blocks)
-        segment.set_blocks(segment.blocks + blocks, references, renderer, keep=keep)
+        segment.set_blocks(segment.blocks + plan.finished, plan.references, renderer, keep=keep,
+                           rendered=plan.finished_rendered)
 
     def frozen(self) -> FrozenMarkdown:
         """The whole answer as one FrozenMarkdown, reusing what is rendered (nothing moves).
