@@ -307,6 +307,15 @@ class ClawApp(App[int]):
             return
         self.call_from_thread(self._engine_loaded)
 
+    @work(thread=True, exit_on_error=False, group="preload")
+    def _preload_answer_modules(self) -> None:
+        """What the first streamed answer needs, imported before it comes: Textual's
+        MarkdownStream (in its Markdown module), Rich's Markdown and markdown-it. Imported by
+        that answer's first delta they held the loop for 60-70 ms, and keys typed then with it."""
+        import markdown_it  # noqa: F401
+        import rich.markdown  # noqa: F401
+        import textual.widgets._markdown  # noqa: F401
+
     async def _engine_loaded(self) -> None:
         try:
             self._build_session()
@@ -329,6 +338,7 @@ class ClawApp(App[int]):
         self._update_cost()
         # The UI answers approvals; a UI busy drawing gets text deltas coalesced.
         self.session.bus.subscribe(self._on_event, coalesce=True, approver=True, name="ui")
+        self._preload_answer_modules()
         if self.tune_gc:
             from claw_tui.ui import gc_policy
 

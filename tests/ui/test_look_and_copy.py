@@ -69,6 +69,39 @@ async def test_copy_the_answer_a_code_block_or_a_selection(app_factory, server):
         assert "Two ways to do it." in app.clipboard and "echo second" in app.clipboard
 
 
+async def test_dragging_over_an_answer_selects_what_is_under_the_mouse(app_factory):
+    """Answers are drawn line by line (markdown_text.FrozenMarkdown): the mouse still finds
+    the characters it is over, the selection is drawn over them, and Ctrl+C copies them."""
+
+    def background_at(strip, x: int):  # noqa: ANN001, ANN202
+        for seg in strip:
+            if x < len(seg.text):
+                return seg.style.bgcolor
+            x -= len(seg.text)
+        raise AssertionError("past the end of the line")
+
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.conversation.add(AssistantMessage("Some **bold** words here.\n\nA second paragraph.\n",
+                                                    frozen=True))
+        await pilot.pause(0.2)
+        answer = app.conversation.query(FrozenMarkdown).last()
+        unselected = answer.render_line(0)
+        # Offsets count from the widget's edge; its text starts after one column of padding.
+        await pilot.mouse_down(answer, offset=(6, 0))
+        await pilot.hover(answer, offset=(10, 2))
+        await pilot.mouse_up(answer, offset=(10, 2))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "bold words here.\n\nA second p"
+        selected = answer.render_line(0)
+        assert selected.text == unselected.text  # the text stays, only its background changes
+        assert background_at(selected, 0) == background_at(unselected, 0)  # "S" of "Some": not selected
+        assert background_at(selected, 5) != background_at(unselected, 5)  # "b" of "bold"
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.clipboard == "bold words here.\n\nA second p"
+
+
 async def test_f12_releases_the_mouse_and_takes_it_back(app_factory):
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:

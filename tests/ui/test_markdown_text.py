@@ -61,10 +61,9 @@ def test_blocks_cover_the_text_exactly_and_split_where_markdown_does():
 
 def test_a_final_code_block_keeps_its_background_to_its_last_line():
     text = render_markdown("Run it:\n\n```sh\necho hi\n```\n", 40, "monokai")
-    last_line_start = text.plain.rstrip("\n").rfind("\n") + 1
-    backgrounds = [s for s in text.spans if s.end > last_line_start and s.style and getattr(s.style, "bgcolor", None)]
+    backgrounds = [seg for seg in text.lines[-1] if seg.style and seg.style.bgcolor]
     assert backgrounds, "the code block's bottom padding lost its background"
-    assert all(len(line) == 40 for line in text.plain.split("\n") if line.strip() == "" and line)
+    assert all(len(line) == 40 for line in text.plain_lines if line.strip() == "" and line)
 
 
 PLAIN_LINKS = SAMPLE.replace("[the docs][docs]", "[the docs](https://example.com/docs)").replace(
@@ -91,18 +90,18 @@ async def test_a_streamed_answer_looks_the_same_before_and_after_it_is_frozen(ap
         live = answer.query_one(LiveMarkdown)
         # Few widgets however long the answer: segments of styled text, not a widget per block.
         assert len(list(answer.query("*"))) < 20
-        shown_live = "\n\n".join(str(w._render()) for w in live.query(FrozenMarkdown) if w.blocks)
+        shown_live = "\n\n".join(w.plain for w in live.query(FrozenMarkdown) if w.blocks)
         width = live.segments[0].size.width
         bus.publish(AssistantMessageCompleted(message=Message.user("x"), stop_reason="end_turn", model="m"))
         await wait_for(pilot, lambda: answer.frozen and bool(answer.query(FrozenMarkdown)), what="frozen")
         await pilot.pause()
         (frozen,) = answer.query(FrozenMarkdown)
         assert frozen.source == text
-        assert str(frozen._render()) == shown_live  # nothing moved when it froze
+        assert frozen.plain == shown_live  # nothing moved when it froze
         assert "[the docs][docs]" not in shown_live  # a reference link resolves, defined before or after
-        assert str(frozen._render()) == render_markdown(text, width, "monokai").plain  # as a resumed one looks
+        assert frozen.plain == render_markdown(text, width, "monokai").plain  # as a resumed one looks
         # Laid out at its content width: no padded line wraps onto a second one.
-        assert all(cell_len(line) <= frozen.size.width for line in str(frozen._render()).split("\n"))
+        assert all(cell_len(line) <= frozen.size.width for line in frozen.plain.split("\n"))
 
 
 async def test_the_view_follows_a_long_answer_until_the_person_scrolls_up(app_factory):
@@ -237,9 +236,9 @@ async def test_code_in_answers_follows_a_switch_between_dark_and_light(app_facto
         frozen = conv.query(FrozenMarkdown).last()
 
         def code_background() -> str:
-            content = frozen._render()
-            return str(next(s.style for s in content.spans if "print" in str(content)[s.start:s.end]
-                            or "on #" in str(s.style)))
+            _width, blocks = frozen.renderings()
+            return str(next(seg.style.bgcolor for block in blocks for line in block.lines for seg in line
+                            if "print" in seg.text))
 
         app.theme = "textual-dark"
         await pilot.pause(0.1)
@@ -248,3 +247,41 @@ async def test_code_in_answers_follows_a_switch_between_dark_and_light(app_facto
         await wait_for(pilot, lambda: code_background() != dark, what="the code drawn for a light background")
         app.theme = "textual-dark"
         await wait_for(pilot, lambda: code_background() == dark, what="and for a dark one again")
+
+
+async def test_a_costly_stream_is_drawn_less_often_and_still_entirely(app_factory, monkeypatch):
+    """Flushes are spaced by what they cost (the stream takes at most a third of the loop):
+    where drawing is slow, the answer is drawn less often, and keys typed meanwhile are not
+    kept waiting behind it; all of it is still shown."""
+    import asyncio
+    import time
+
+    from claw_tui.ui.widgets import markdown_text
+
+    real = markdown_text.prepare_flush
+    flushes = []
+
+    def slow(*args):  # noqa: ANN002, ANN202
+        flushes.append(time.monotonic())
+        end = time.process_time() + 0.035  # each flush costs 35 ms of CPU, as on a slow machine
+        while time.process_time() < end:
+            pass
+        return real(*args)
+
+    monkeypatch.setattr(markdown_text, "prepare_flush", slow)
+    text = (SAMPLE * 20)[:6000]
+    app = app_factory()
+    async with app.run_test(size=(110, 40)) as pilot:
+        bus = app.session.bus
+        bus.publish(UserPromptSubmitted(text="explain"))
+        started = time.monotonic()
+        for i in range(0, len(text), 40):  # 6,000 characters over 1.5 s
+            bus.publish(TextDelta(text=text[i:i + 40]))
+            await asyncio.sleep(max(0.0, started + (i + 40) / 4000 - time.monotonic()))
+        await wait_for(pilot, lambda: app.conversation._live_answer.shown_chars == len(text), what="all shown")
+        streamed = [t for t in flushes if t <= started + 1.5]
+        # At 15 flushes a second this would be ~22; at three times 35 ms, >= 105 ms apart.
+        assert 3 <= len(streamed) <= 1.5 / 0.105 + 2, [round(b - a, 3) for a, b in zip(flushes, flushes[1:])]
+        # Never the 1/15 s of a cheap stream (some slack for the worker thread's start).
+        gaps = [b - a for a, b in zip(flushes, flushes[1:])]
+        assert min(gaps) >= 0.09, gaps

@@ -19,16 +19,16 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Coroutine
 
-from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.geometry import Size
 from textual.reactive import Reactive
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
 
 SEGMENT_LINES = 40
 # A fast stream is drawn at most this often: MarkdownStream gathers what arrives meanwhile.
@@ -115,7 +115,7 @@ class BlockRenderer:
         self.console = Console(width=self.width, file=io.StringIO(), color_system="truecolor",
                                legacy_windows=False)
 
-    def render(self, block: str, references: str = "") -> Text:
+    def render(self, block: str, references: str = "") -> RenderedMarkdown:
         from rich.markdown import Markdown as RichMarkdown  # on first use: not needed for the first frame
 
         source = f"{block.rstrip()}\n\n{references}" if references else block
@@ -134,22 +134,44 @@ class BlockRenderer:
             start += 1
         while end > start and blank(lines[end - 1]):
             end -= 1
-        text = Text()
-        for i, line in enumerate(lines[start:end]):
-            if i:
-                text.append("\n")
-            for seg in line:
-                if not seg.control:
-                    text.append(seg.text, seg.style)
-        return text
+        kept = [[seg for seg in line if not seg.control] for line in lines[start:end]]
+        return RenderedMarkdown([Strip(line) for line in kept], ["".join(seg.text for seg in line) for line in kept])
 
 
-def join_blocks(rendered: list[Text]) -> Text:
-    return Text("\n\n").join(t for t in rendered if t.plain or t.spans)
+@dataclass
+class RenderedMarkdown:
+    """Markdown rendered at one width: its lines as Textual draws them, and their text.
+
+    Made once (in a worker thread while an answer streams) and drawn line by line as they
+    are: a Static given styled text converted all of it to Textual's Content and wrapped it
+    again on every change, in the frame, 10-50 ms for a long segment on a slow machine.
+    """
+
+    lines: list[Strip]
+    plain_lines: list[str]
+
+    @property
+    def plain(self) -> str:
+        return "\n".join(self.plain_lines)
 
 
-def render_markdown(source: str, width: int, theme: str) -> Text:
-    """Markdown as styled text at ``width``, block by block (pure: safe in a worker thread)."""
+def join_blocks(rendered: list[RenderedMarkdown]) -> RenderedMarkdown:
+    """Blocks one under the other, with one blank line between them."""
+    lines: list[Strip] = []
+    plain: list[str] = []
+    for block in rendered:
+        if not block.lines:
+            continue
+        if lines:
+            lines.append(Strip([], 0))
+            plain.append("")
+        lines.extend(block.lines)
+        plain.extend(block.plain_lines)
+    return RenderedMarkdown(lines, plain)
+
+
+def render_markdown(source: str, width: int, theme: str) -> RenderedMarkdown:
+    """Markdown rendered at ``width``, block by block (pure: safe in a worker thread)."""
     parts, references = split_blocks(source)
     renderer = BlockRenderer(width, theme)
     return join_blocks([renderer.render(p, references) for p in parts])
@@ -161,9 +183,9 @@ class FlushPlan:
 
     finished: list[str]  # blocks that another block now follows: nothing can change them
     finished_lines: int  # source lines they take
-    finished_rendered: list[Text] | None
+    finished_rendered: list[RenderedMarkdown] | None
     tail: list[str]  # the block still growing (none, or one)
-    tail_rendered: list[Text] | None
+    tail_rendered: list[RenderedMarkdown] | None
     references: str  # the link reference definitions the blocks were rendered with
     new_definitions: list[str]  # definitions in the finished blocks, known from now on
 
@@ -186,42 +208,50 @@ def prepare_flush(open_text: str, known_definitions: tuple[str, ...], renderer: 
     references = "".join(known_definitions) + "".join(new) + "".join(
         d for line, d in definitions if line >= finished_lines)
 
-    def render(blocks: list[str]) -> list[Text] | None:
+    def render(blocks: list[str]) -> list[RenderedMarkdown] | None:
         return None if renderer is None else [renderer.render(b, references) for b in blocks]
 
     return FlushPlan(finished, finished_lines, render(finished), tail, render(tail), references, new)
 
 
-class FrozenMarkdown(Static):
-    """Markdown shown as styled text, kept as its blocks' sources and renderings.
+class FrozenMarkdown(Widget):
+    """Markdown shown as rendered lines, kept as its blocks' sources and renderings.
 
-    Rendered again only when the width changes; blocks can be added (a live answer's
-    segments grow), and only the new ones are rendered.
+    Rendered again only when the width or the code theme changes; blocks can be added (a
+    live answer's segments grow), and only the new ones are rendered. Drawn with Textual's
+    line API: a line is styled and given its selection offsets only when it is drawn.
     """
 
+    DEFAULT_CSS = """
+    FrozenMarkdown { height: auto; }
+    """
     virtual_size = laid_out_virtual_size()
 
     def __init__(self, source: str = "", *, blocks: list[str] | None = None,
-                 rendered: tuple[int, list[Text]] | None = None, references: str = "",
+                 rendered: tuple[int, list[RenderedMarkdown]] | None = None, references: str = "",
                  theme: str | None = None) -> None:
-        super().__init__("", classes="frozen")
+        super().__init__(classes="frozen")
         if blocks is None:
             blocks, references = split_blocks(source) if source else ([], "")
         self.blocks: list[str] = list(blocks)
         self.references = references
-        self._rendered: list[Text] = list(rendered[1]) if rendered else []
+        self._rendered: list[RenderedMarkdown] = list(rendered[1]) if rendered else []
         self._rendered_width = rendered[0] if rendered else -1
         self._rendered_theme = theme
-        if rendered:
-            self.update(join_blocks(self._rendered))
+        self._shown = join_blocks(self._rendered)
 
     @property
     def source(self) -> str:
         return "".join(self.blocks)
 
     @property
+    def plain(self) -> str:
+        """The text as shown (lines padded to the width, as they are drawn)."""
+        return self._shown.plain
+
+    @property
     def rendered_lines(self) -> int:
-        return sum(t.plain.count("\n") + 2 for t in self._rendered)
+        return len(self._shown.lines)
 
     def on_mount(self) -> None:
         # Before its first layout the width is unknown: the Resize that layout sends renders it,
@@ -251,11 +281,17 @@ class FrozenMarkdown(Static):
         renderer = BlockRenderer(width, code_theme(self))
         self._rendered_width = width
         self._rendered_theme = renderer.theme
-        self._rendered = [renderer.render(b, self.references) for b in self.blocks]
-        self.update(join_blocks(self._rendered))
+        self._show([renderer.render(b, self.references) for b in self.blocks])
+
+    def _show(self, rendered: list[RenderedMarkdown]) -> None:
+        height = len(self._shown.lines)
+        self._rendered = rendered
+        self._shown = join_blocks(rendered)
+        # A layout only when the height changed: a growing last line is a repaint.
+        self.refresh(layout=len(self._shown.lines) != height)
 
     def set_blocks(self, blocks: list[str], references: str, renderer: BlockRenderer | None,
-                   keep: int = 0, rendered: list[Text] | None = None) -> None:
+                   keep: int = 0, rendered: list[RenderedMarkdown] | None = None) -> None:
         """Show ``blocks``; the first ``keep`` are the ones shown now (their renderings are
         reused); ``rendered``, if given, are the rest already rendered by ``renderer``."""
         self.blocks = list(blocks)
@@ -267,27 +303,64 @@ class FrozenMarkdown(Static):
             not keep or renderer.width == self._rendered_width)
         if not fits:
             self._rendered_width = -1  # the next Resize renders them all
-            self._rendered = []
             if self.size.width:
                 self._render_at(self.size.width)
+            else:
+                self._show([])
             return
         assert renderer is not None
         if rendered is None:
             rendered = [renderer.render(b, references) for b in blocks[keep:]]
-        self._rendered = self._rendered[:keep] + rendered
         self._rendered_width = renderer.width
         self._rendered_theme = renderer.theme
-        self.update(join_blocks(self._rendered))
+        self._show(self._rendered[:keep] + rendered)
 
-    def renderings(self) -> tuple[int, list[Text]]:
+    def renderings(self) -> tuple[int, list[RenderedMarkdown]]:
         return self._rendered_width, list(self._rendered)
 
+    # -- drawing (Textual's line API) -------------------------------------------------
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._shown.lines)
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._shown.lines
+        if y >= len(lines):
+            return Strip.blank(self.size.width, self.rich_style)
+        # The widget's colours under the text's own (Rich leaves plain text unstyled).
+        strip = lines[y].apply_style(self.rich_style)
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            from textual.style import Style as VisualStyle
+
+            strip = _selected(strip, self._shown.plain_lines[y], span,
+                              VisualStyle.from_styles(self.screen.get_component_styles("screen--selection")))
+        # Where each character is, for selecting with the mouse (as Textual's Log does).
+        return strip.apply_offsets(0, y)
+
     def get_selection(self, selection: Any) -> tuple[str, str] | None:
-        got = super().get_selection(selection)
-        if got is None:
-            return None
-        text, end = got
-        return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n"), end
+        text = selection.extract(self._shown.plain)
+        return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n"), "\n"
+
+
+def _selected(strip: Strip, plain: str, span: tuple[int, int], selection_style: Any) -> Strip:
+    """``strip`` with the characters in ``span`` (-1: to the end) under the selection style.
+
+    The style is Textual's (a translucent background, no colour of its own), laid over each
+    character's as Textual does for text in Content: the text stays readable in it."""
+    from rich.cells import cell_len
+    from rich.segment import Segment
+    from textual.style import Style as VisualStyle
+
+    start, end = span
+    a = cell_len(plain[:start])
+    b = strip.cell_length if end == -1 else cell_len(plain[:end])
+    if b <= a:
+        return strip
+    before, middle, after = strip.divide([a, b, strip.cell_length])
+    lit = [Segment(seg.text, (VisualStyle.from_rich_style(seg.style) + selection_style).rich_style if seg.style
+                   else selection_style.rich_style) for seg in middle]
+    return Strip.join([before, Strip(lit, middle.cell_length), after])
 
 
 class LiveMarkdown(Widget):
@@ -312,6 +385,8 @@ class LiveMarkdown(Widget):
         self._tail = FrozenMarkdown(blocks=[])
         self.lock = asyncio.Lock()
         self._next_flush = 0.0  # time.monotonic() before which no flush starts
+        self._paced_flush = asyncio.Event()  # set once the last flush's cost is known (_paced)
+        self._paced_flush.set()
         self._definitions: list[str] = []  # link reference definitions in finished blocks
 
     def compose(self) -> ComposeResult:
@@ -334,11 +409,16 @@ class LiveMarkdown(Widget):
         async with self.lock:
             # After a pause the text is drawn at once; in a fast stream, when its pace allows
             # (_paced), and what arrives meanwhile is drawn together.
-            # (_paced may move the time on while this waits: looked at again after each wait.)
+            # The last flush's cost is known once the frame it caused is drawn: until then
+            # the next one does not start (bounded, in case no frame comes).
+            if not self._paced_flush.is_set():
+                with suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._paced_flush.wait(), 1 / MIN_FLUSHES_PER_SECOND)
             while (wait := self._next_flush - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
             started, cpu = time.monotonic(), time.process_time()
             self._next_flush = started + 1 / FLUSHES_PER_SECOND
+            self._paced_flush.clear()
             await self.draw()
             self.call_after_refresh(self._paced, started, cpu)
 
@@ -353,6 +433,7 @@ class LiveMarkdown(Widget):
         cost = time.process_time() - cpu
         interval = min(max(1 / FLUSHES_PER_SECOND, cost / DRAW_SHARE), 1 / MIN_FLUSHES_PER_SECOND)
         self._next_flush = max(self._next_flush, started + interval)
+        self._paced_flush.set()
 
     async def finish(self) -> None:
         """Draw everything that has arrived now, without the pacing wait (the answer ended)."""
