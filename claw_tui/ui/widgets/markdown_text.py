@@ -4,14 +4,15 @@ The live answer used to be Textual's Markdown widget. It mounts a widget per blo
 per list item, table cell, ...) and every flush lays all of them out again; following a
 stream at 1,000 chunks/s that kept the app's loop busy most of the time, so keys waited
 (median 40-70 ms, p95 300-560 ms, benchmarks/RESULTS.md). Here an answer is split into
-its top-level Markdown blocks; a block is rendered once with Rich into styled text and
-cached, and while streaming only the block still growing is rendered on each flush.
-Textual's MarkdownStream still drives the live answer (``LiveMarkdown.append`` is what it
-calls): it coalesces what arrives while a flush runs.
+its top-level Markdown blocks; a block is rendered once with Rich into lines and cached,
+and while streaming only the block still growing is rendered on each flush, in a worker
+thread, at a pace set by what flushes cost. Textual's MarkdownStream still drives the
+live answer (``LiveMarkdown.append`` is what it calls): it coalesces what arrives while a
+flush runs.
 
 A finished answer is the same rendering, so nothing moves when it is frozen, and a
-resumed answer (split from its text) looks exactly like one that streamed. Styled text
-rather than widgets, so a person can select it with the mouse and copy what they see.
+resumed answer (split from its text) looks exactly like one that streamed. Lines of text
+rather than widgets, so a person can select them with the mouse and copy what they see.
 """
 
 from __future__ import annotations
@@ -407,10 +408,10 @@ class LiveMarkdown(Widget):
 
     async def _flush(self) -> None:
         async with self.lock:
-            # After a pause the text is drawn at once; in a fast stream, when its pace allows
-            # (_paced), and what arrives meanwhile is drawn together.
-            # The last flush's cost is known once the frame it caused is drawn: until then
-            # the next one does not start (bounded, in case no frame comes).
+            # After a pause the text is drawn at once; in a fast stream, when its pace allows,
+            # and what arrives meanwhile is drawn together. The pace comes from the last
+            # flush's cost, known once the frame it caused is drawn (_paced): until then the
+            # next flush does not start (bounded, in case no frame comes).
             if not self._paced_flush.is_set():
                 with suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._paced_flush.wait(), 1 / MIN_FLUSHES_PER_SECOND)
