@@ -290,3 +290,34 @@ async def test_a_costly_stream_is_drawn_less_often_and_still_entirely(app_factor
         # Never the 1/15 s of a cheap stream.
         gaps = [b - a for a, b in zip(flushes, flushes[1:])]
         assert min(gaps) >= 0.1, gaps
+
+
+async def test_a_terminal_resized_while_an_answer_streams_shows_it_at_the_new_width(app_factory):
+    text = SAMPLE * 4
+    app = app_factory()
+    async with app.run_test(size=(110, 40)) as pilot:
+        bus = app.session.bus
+        bus.publish(UserPromptSubmitted(text="explain"))
+        half = len(text) // 2
+        for i in range(0, half, 30):
+            bus.publish(TextDelta(text=text[i:min(i + 30, half)]))
+        await wait_for(pilot, lambda: app.conversation._live_answer is not None
+                       and app.conversation._live_answer.shown_chars == half, what="half shown")
+        await pilot.resize_terminal(80, 40)
+        for i in range(half, len(text), 30):
+            bus.publish(TextDelta(text=text[i:i + 30]))
+        answer = app.conversation._live_answer
+        await wait_for(pilot, lambda: answer.shown_chars == len(text), what="all shown")
+        await pilot.pause(0.3)
+        live = answer.query_one(LiveMarkdown)
+        parts = [w for w in live.query(FrozenMarkdown) if w.blocks]
+        width = parts[0].size.width
+        assert width < 80
+        # Every part, the ones drawn before the resize too, laid out at the new width.
+        assert all(w.renderings()[0] == width for w in parts)
+        assert "\n\n".join(w.plain for w in parts) == render_markdown(text, width, "monokai").plain
+        bus.publish(AssistantMessageCompleted(message=Message.user("x"), stop_reason="end_turn", model="m"))
+        await wait_for(pilot, lambda: answer.frozen and bool(answer.query(FrozenMarkdown)), what="frozen")
+        await pilot.pause()
+        (frozen,) = answer.query(FrozenMarkdown)
+        assert frozen.plain == render_markdown(text, width, "monokai").plain
