@@ -294,7 +294,7 @@ async def streaming_benchmarks(text: str) -> dict:
             async with app.run_test(size=(160, 48)) as pilot:
                 await _fill(app, pilot, blocks)
                 mounted = len(app.conversation.entries)
-                full = await stream(app, pilot, text, None, pinned=True)
+                full = await stream(app, pilot, text, None)
             app2 = _app(Path(tmp))
             async with app2.run_test(size=(160, 48)) as pilot:
                 await _fill(app2, pilot, blocks)

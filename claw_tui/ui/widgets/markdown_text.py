@@ -24,11 +24,14 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Coroutine
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from textual import events
 from textual.app import ComposeResult
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.strip import Strip
+from textual.style import Style as VisualStyle
 from textual.widget import Widget
 
 SEGMENT_LINES = 40
@@ -332,8 +335,6 @@ class FrozenMarkdown(Widget):
         strip = lines[y].apply_style(self.rich_style)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
-            from textual.style import Style as VisualStyle
-
             strip = _selected(strip, self._shown.plain_lines[y], span,
                               VisualStyle.from_styles(self.screen.get_component_styles("screen--selection")))
         # Where each character is, for selecting with the mouse (as Textual's Log does).
@@ -344,15 +345,11 @@ class FrozenMarkdown(Widget):
         return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n"), "\n"
 
 
-def _selected(strip: Strip, plain: str, span: tuple[int, int], selection_style: Any) -> Strip:
+def _selected(strip: Strip, plain: str, span: tuple[int, int], selection_style: VisualStyle) -> Strip:
     """``strip`` with the characters in ``span`` (-1: to the end) under the selection style.
 
     The style is Textual's (a translucent background, no colour of its own), laid over each
     character's as Textual does for text in Content: the text stays readable in it."""
-    from rich.cells import cell_len
-    from rich.segment import Segment
-    from textual.style import Style as VisualStyle
-
     start, end = span
     a = cell_len(plain[:start])
     b = strip.cell_length if end == -1 else cell_len(plain[:end])
